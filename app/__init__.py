@@ -1,0 +1,66 @@
+"""The application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, config_from_env
+
+from . import errors, i18n, pagecache, security, templating
+from .extensions import babel, cache, csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | str | None = None) -> Flask:
+    """Build the app from a Config instance, a config name, or APP_ENV."""
+    if not isinstance(config, Config):
+        config = config_from_env(config)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    cache.init_app(app)
+
+    from .ops import bp as ops_bp
+    from .readers import bp as readers_bp
+
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(readers_bp)
+
+    i18n.init_app(app)
+    templating.init_app(app)
+    pagecache.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: enforce foreign keys and let SQLAlchemy drive transactions (savepoints work)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

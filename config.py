@@ -1,0 +1,131 @@
+"""Settings by environment: Development, Testing and Production.
+
+Nothing is read from the environment at import time; each class reads it when instantiated,
+so tests and the CLI can set variables before building the app.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when a configuration cannot run (for example production without its secrets)."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    LANGUAGES = ("en", "ar")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    PAGE_CACHE_SECONDS = 60
+    CACHE_DEFAULT_TIMEOUT = 300
+    SUPPORT_CURRENCY = "usd"
+    MEDIA_HOSTS: tuple[str, ...] = ()
+    HSTS = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY", getattr(self, "DEFAULT_SECRET_KEY", None))
+        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.default_database_url())
+        self.REDIS_URL = _env("REDIS_URL")
+        self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
+        self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
+        self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
+        self.MAIL_SERVER = _env("MAIL_SERVER")
+        self.MAIL_PORT = int(_env("MAIL_PORT", "587") or 587)
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = (_env("MAIL_USE_TLS", "1") or "1") not in ("0", "false", "no")
+        self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Enab Baladi <support@localhost>")
+        self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
+        if self.REDIS_URL:
+            self.CACHE_TYPE = "RedisCache"
+            self.CACHE_REDIS_URL = self.REDIS_URL
+            self.CACHE_KEY_PREFIX = "enab:"
+        else:
+            self.CACHE_TYPE = "SimpleCache"
+
+    def default_database_url(self) -> str | None:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'enab.sqlite'}"
+
+
+class DevelopmentConfig(Config):
+    """Local runs: SQLite file, sample content, the offline payment sandbox."""
+
+    ENV_NAME = "development"
+    DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development default, refused in production
+
+
+class TestingConfig(Config):
+    """The test suite: its own database (TEST_DATABASE_URL or a SQLite file), no rate-limit state."""
+
+    __test__ = False  # not a pytest test class
+    ENV_NAME = "testing"
+    TESTING = True
+    DEFAULT_SECRET_KEY = "testing-secret"  # noqa: S105
+    PAGE_CACHE_SECONDS = 60
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = _env(
+            "TEST_DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'test.sqlite'}"
+        )
+        self.REDIS_URL = None
+        self.CACHE_TYPE = "SimpleCache"
+
+
+class ProductionConfig(Config):
+    """Production: every secret must come from the environment; HSTS and secure cookies."""
+
+    ENV_NAME = "production"
+    REQUIRED = (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    )
+    HSTS = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        missing = [name for name in self.REQUIRED if not _env(name)]
+        if missing:
+            raise ConfigError(
+                "Production cannot start; set these environment variables: " + ", ".join(missing)
+            )
+        super().__init__()
+
+    def default_database_url(self) -> str | None:
+        return None
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env(name: str | None = None) -> Config:
+    """The configuration named by `name` or APP_ENV (default: development)."""
+    key = name or _env("APP_ENV", "development") or "development"
+    try:
+        return CONFIGS[key]()
+    except KeyError:
+        raise ConfigError(f"Unknown APP_ENV {key!r}; choose one of {', '.join(CONFIGS)}") from None

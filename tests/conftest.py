@@ -1,0 +1,155 @@
+"""Fixtures: one app per test session, migrations applied once, every test rolled back."""
+
+import contextvars
+import json
+import os
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import MetaData, event
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.extensions import cache, db
+from config import TestingConfig
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    Tests hold an app context open for direct database access; without this, requests would share
+    it, and with it `g` and the cached locale, from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    config = TestingConfig()
+    if not os.environ.get("TEST_DATABASE_URL"):
+        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite"
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        stale = MetaData()
+        stale.reflect(bind=db.engine)
+        stale.drop_all(bind=db.engine)
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_session(request, app):
+    """Run the test inside a transaction that is rolled back afterwards (savepoints inside)."""
+    if request.node.get_closest_marker("own_app"):
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        cache.clear()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def wordpress_posts():
+    """WordPress's own REST fixture (one post), as published."""
+    return json.loads((FIXTURES / "content" / "wordpress-rest-posts.json").read_text())
+
+
+@pytest.fixture
+def make_post():
+    """Factory: a WordPress REST post in the embedded, Polylang-style shape."""
+
+    def make(post_id, slug=None, lang="en", **overrides):
+        post = {
+            "id": post_id,
+            "date_gmt": f"2020-01-{(post_id % 28) + 1:02d}T10:00:00",
+            "slug": f"story-{post_id}" if slug is None else slug,
+            "title": {"rendered": f"Story {post_id}"},
+            "content": {"rendered": f"<p>Body of story {post_id}.</p>", "protected": False},
+            "excerpt": {"rendered": f"<p>Standfirst {post_id}</p>", "protected": False},
+            "lang": lang,
+            "_embedded": {
+                "author": [{"id": 1, "name": "Enab Baladi"}],
+                "wp:term": [
+                    [{"id": 3, "taxonomy": "category", "name": "News", "slug": "news"}],
+                    [{"id": 11, "taxonomy": "post_tag", "name": "Idlib", "slug": "idlib"}],
+                ],
+            },
+        }
+        post.update(overrides)
+        return post
+
+    return make
+
+
+@pytest.fixture
+def import_posts(app):
+    """Factory: validate and import posts as `flask content import` does."""
+    from app.services import importer
+
+    def run(posts, default_lang="en"):
+        records = importer.parse_posts(posts, app.config["LANGUAGES"], default_lang)
+        return importer.import_posts(records)
+
+    return run
+
+
+@pytest.fixture
+def sample_content(import_posts):
+    """The bundled sample stories, imported."""
+    from app.cli import SAMPLE_POSTS
+
+    return import_posts(json.loads(SAMPLE_POSTS.read_text()))
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager collecting the SQL queries run inside it (transaction control aside)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,0 +1,66 @@
+"""Configuration by environment."""
+
+import pytest
+
+from config import ConfigError, DevelopmentConfig, ProductionConfig, config_from_env
+
+REQUIRED = [
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+]
+
+
+def test_production_names_every_missing_setting(monkeypatch):
+    """Production refuses to start and names every missing setting in one message."""
+    for name in REQUIRED:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as error:
+        ProductionConfig()
+    for name in REQUIRED:
+        assert name in str(error.value)
+
+
+def test_production_names_only_what_is_missing(monkeypatch):
+    """A partly configured production names just the settings still missing."""
+    for name in REQUIRED:
+        monkeypatch.setenv(name, "x")
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET")
+    with pytest.raises(ConfigError) as error:
+        ProductionConfig()
+    assert "STRIPE_WEBHOOK_SECRET" in str(error.value)
+    assert "SECRET_KEY," not in str(error.value)
+
+
+def test_production_starts_with_everything(monkeypatch):
+    """With every setting present, production builds and turns on HSTS and secure cookies."""
+    for name in REQUIRED:
+        monkeypatch.setenv(name, "postgresql://db/x" if name == "DATABASE_URL" else "x")
+    config = ProductionConfig()
+    assert config.HSTS and config.SESSION_COOKIE_SECURE
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql://db/x"
+
+
+def test_development_defaults_to_sqlite_and_memory_cache(monkeypatch):
+    """A new machine needs no database server or Redis: SQLite and an in-process cache."""
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    config = DevelopmentConfig()
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert config.CACHE_TYPE == "SimpleCache"
+    assert config.SECRET_KEY
+
+
+def test_redis_url_switches_the_cache(monkeypatch):
+    """REDIS_URL, when set, moves the page cache to Redis."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert DevelopmentConfig().CACHE_TYPE == "RedisCache"
+
+
+def test_unknown_environment_is_refused(monkeypatch):
+    """APP_ENV must name a known configuration."""
+    monkeypatch.setenv("APP_ENV", "staging")
+    with pytest.raises(ConfigError, match="staging"):
+        config_from_env()
