@@ -1,0 +1,1 @@
+"""Business rules as verb-named functions; no Flask request objects here."""
