@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import MetaData, event
-from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app

@@ -1,0 +1,69 @@
+"""Locale choice and text direction.
+
+Order: the language in the URL (`/<lang>/...`), then the reader's saved choice (cookie), then the
+browser's Accept-Language, then English.
+"""
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+RTL_LANGUAGES = {"ar"}
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
+# Dates and numbers follow the outlet's own usage: Levantine month names (كانون الثاني) in Arabic.
+FORMAT_LOCALES = {"ar": "ar_SY"}
+
+
+def languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def preferred_language() -> str:
+    """The reader's language when the URL does not name one."""
+    in_path = request.path.strip("/").partition("/")[0]
+    if in_path in languages():
+        return in_path
+    saved = request.cookies.get(LANG_COOKIE)
+    if saved in languages():
+        return saved
+    return request.accept_languages.best_match(languages()) or languages()[0]
+
+
+def select_locale() -> str:
+    lang = g.get("lang")
+    if lang:
+        return lang
+    try:
+        return preferred_language()
+    except RuntimeError:  # outside a request (CLI, emails): the default locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_lang() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def format_locale(lang: str | None = None) -> str:
+    """The Babel locale used to format dates and numbers for a language."""
+    lang = lang or current_lang()
+    return FORMAT_LOCALES.get(lang, lang)
+
+
+def text_direction(lang: str | None = None) -> str:
+    return "rtl" if (lang or current_lang()) in RTL_LANGUAGES else "ltr"
+
+
+def other_language(lang: str) -> str:
+    return next(code for code in languages() if code != lang)
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject_language():
+        lang = current_lang()
+        return {
+            "lang": lang,
+            "dir": text_direction(lang),
+            "other_lang": other_language(lang),
+            "language_names": LANGUAGE_NAMES,
+        }

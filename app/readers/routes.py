@@ -1,0 +1,126 @@
+"""Reader pages. Views parse input, call one service, render."""
+
+import base64
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from ..extensions import csrf
+from ..i18n import LANG_COOKIE, languages, preferred_language
+from ..pagecache import cacheable
+from ..services import content, prompts
+from . import bp
+from .support import parse_support_choice
+from .urls import safe_next
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@bp.url_value_preprocessor
+def pull_lang(endpoint, values):
+    if values and "lang" in values:
+        lang = values.pop("lang")
+        if lang not in languages():
+            abort(404)
+        g.lang = lang
+
+
+@bp.url_defaults
+def add_lang(endpoint, values):
+    if "lang" in values or not g.get("lang"):
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = g.lang
+
+
+@bp.get("/")
+def root():
+    response = redirect(url_for("readers.home", lang=preferred_language()))
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+@bp.get("/language/<code>")
+def choose_language(code):
+    """Save the reader's language choice and go on to `next` (same-site only)."""
+    if code not in languages():
+        abort(404)
+    response = redirect(safe_next(request.args.get("next"), url_for("readers.home", lang=code)))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/<lang>/")
+@cacheable
+def home():
+    page = content.list_latest(g.lang, request.args.get("page", 1, type=int))
+    if page.number > 1 and not page.items:
+        abort(404)
+    return render_template("readers/home.html", page=page, **_chrome())
+
+
+@bp.get("/<lang>/articles/<slug>")
+@cacheable
+def article(slug):
+    view = content.get_article(g.lang, slug) or abort(404)
+    return render_template("readers/article.html", view=view, **_chrome())
+
+
+@bp.get("/<lang>/sections/<slug>")
+@cacheable
+def section(slug):
+    found = content.find_section(g.lang, slug) or abort(404)
+    page = content.list_section_articles(found, request.args.get("page", 1, type=int))
+    return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
+
+
+@bp.get("/<lang>/tags/<slug>")
+@cacheable
+def tag(slug):
+    found = content.find_tag(g.lang, slug) or abort(404)
+    page = content.list_tag_articles(found, request.args.get("page", 1, type=int))
+    return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
+
+
+@bp.get("/<lang>/support")
+def support():
+    choice = parse_support_choice(request.args)
+    if choice.prompt_id:
+        prompts.record_prompt_event(choice.prompt_id, "clicks")
+    return render_template("readers/support.html", choice=choice, **_chrome())
+
+
+@bp.post("/beacon")
+@csrf.exempt
+def beacon():
+    """Count a prompt impression sent by `navigator.sendBeacon` (no cookie, no cached page touched)."""
+    prompt_id = request.form.get("prompt", type=int)
+    if prompt_id is None or not prompts.record_prompt_event(prompt_id, "impressions"):
+        return Response(status=400)
+    return Response(status=204, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/beacon/<int:prompt_id>.gif")
+def beacon_pixel(prompt_id):
+    """The same count for readers without JavaScript (a <noscript> image)."""
+    prompts.record_prompt_event(prompt_id, "impressions")
+    response = make_response(PIXEL)
+    response.headers.update({"Content-Type": "image/gif", "Cache-Control": "no-store"})
+    return response
+
+
+def _chrome() -> dict:
+    """What every reader page shows around its content: navigation and the support prompt."""
+    return {
+        "nav_sections": content.list_nav_sections(g.lang),
+        "prompt": prompts.get_active_prompt(g.lang),
+    }

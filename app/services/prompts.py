@@ -1,0 +1,120 @@
+"""The support prompt: the active copy per language, its amount choices, and first-party counting."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..extensions import cache, db
+from ..models import Prompt, PromptStat
+from ..pagecache import bump_content_version, content_version
+
+EVENTS = ("impressions", "clicks")
+REDIS_KEY = "prompt-stats"
+
+
+@dataclass(frozen=True)
+class PromptView:
+    """What a page needs to show a prompt (plain data, safe to cache)."""
+
+    id: int
+    lang: str
+    lines: tuple[str, ...]
+    cta: str
+    monthly_amounts: tuple[int, ...]
+    currency: str
+
+
+def get_active_prompt(lang: str) -> PromptView | None:
+    """The active prompt for a language, cached per content version."""
+    key = f"prompt:{content_version()}:{lang}"
+    view = cache.get(key)
+    if view is None:
+        prompt = db.session.scalar(select(Prompt).where(Prompt.lang == lang, Prompt.active))
+        view = _view(prompt) if prompt else False
+        cache.set(key, view)
+    return view or None
+
+
+def _view(prompt: Prompt) -> PromptView:
+    return PromptView(
+        id=prompt.id,
+        lang=prompt.lang,
+        lines=tuple(prompt.line_list),
+        cta=prompt.cta,
+        monthly_amounts=tuple(prompt.monthly_amounts),
+        currency=prompt.currency,
+    )
+
+
+def activate_prompt(prompt: Prompt) -> None:
+    """Make `prompt` the one active prompt of its language."""
+    for other in db.session.scalars(
+        select(Prompt).where(Prompt.lang == prompt.lang, Prompt.active, Prompt.id != prompt.id)
+    ):
+        other.active = False
+    db.session.flush()
+    prompt.active = True
+    db.session.commit()
+    bump_content_version()
+
+
+def record_prompt_event(prompt_id: int, event: str, day: date | None = None) -> bool:
+    """Count one impression or click; False when the prompt or event is unknown."""
+    if event not in EVENTS or db.session.get(Prompt, prompt_id) is None:
+        return False
+    day = day or datetime.now(UTC).date()
+    redis = _redis()
+    if redis is not None:
+        redis.hincrby(REDIS_KEY, f"{prompt_id}:{day.isoformat()}:{event}", 1)
+    else:
+        _add_counts(prompt_id, day, {event: 1})
+        db.session.commit()
+    return True
+
+
+def flush_prompt_counts() -> int:
+    """Move counts gathered in Redis into the database; returns the number of fields moved."""
+    redis = _redis()
+    if redis is None:
+        return 0
+    pending = REDIS_KEY + ":flushing"
+    if not redis.exists(REDIS_KEY):
+        return 0
+    redis.rename(REDIS_KEY, pending)
+    fields = redis.hgetall(pending)
+    for field, value in fields.items():
+        prompt_id, day, event = field.decode().split(":")
+        _add_counts(int(prompt_id), date.fromisoformat(day), {event: int(value)})
+    db.session.commit()
+    redis.delete(pending)
+    return len(fields)
+
+
+def _add_counts(prompt_id: int, day: date, counts: dict[str, int]) -> None:
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = PromptStat.__table__
+    statement = insert(table).values(
+        prompt_id=prompt_id, day=day, impressions=counts.get("impressions", 0),
+        clicks=counts.get("clicks", 0),
+    )  # fmt: skip
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.prompt_id, table.c.day],
+        set_={event: table.c[event] + statement.excluded[event] for event in counts},
+    )
+    db.session.execute(statement)
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault("redis_clients", {})
+    if url not in clients:
+        import redis
+
+        clients[url] = redis.Redis.from_url(url)
+    return clients[url]

@@ -1,0 +1,61 @@
+"""Template filters and helpers: money, dates, the in-article ad position, other-language labels."""
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, get_currency_precision
+from flask import Flask
+from flask_babel import force_locale, gettext
+from markupsafe import Markup
+
+from .i18n import format_locale
+
+_PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
+
+
+def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
+    """An amount in minor units, in the locale's currency format; whole amounts without decimals."""
+    locale = locale or format_locale()
+    code = currency.upper()
+    value = Decimal(amount_minor).scaleb(-get_currency_precision(code))
+    if value == value.to_integral_value():
+        pattern = Locale.parse(locale).currency_formats["standard"].pattern
+        pattern = re.sub(r"\.0+", "", pattern)
+        return format_currency(value, code, format=pattern, locale=locale, currency_digits=False)
+    return format_currency(value, code, locale=locale)
+
+
+def split_after_paragraph(html: str, count: int) -> tuple[Markup, Markup]:
+    """The body cut after its `count`-th paragraph (where the in-article slot goes)."""
+    matches = list(_PARAGRAPH_END.finditer(html))
+    if len(matches) <= count:
+        return Markup(html), Markup("")  # noqa: S704 - bodies are sanitized on import
+    cut = matches[count - 1].end()
+    return Markup(html[:cut]), Markup(html[cut:])  # noqa: S704
+
+
+def long_date(value: datetime) -> str:
+    """A publication date as the outlet writes it in the page's language."""
+    return format_date(value, "long", locale=format_locale())
+
+
+def iso_datetime(value: datetime) -> str:
+    """A machine-readable UTC timestamp for <time datetime>; SQLite hands datetimes back naive."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def in_language(lang: str, message: str) -> str:
+    """A catalog message in another language than the page's (links to the other version)."""
+    with force_locale(lang):
+        return gettext(message)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_money, "money")
+    app.add_template_filter(long_date)
+    app.add_template_filter(iso_datetime, "iso")
+    app.add_template_global(split_after_paragraph)
+    app.add_template_global(in_language)
