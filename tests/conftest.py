@@ -43,7 +43,9 @@ def app(tmp_path_factory):
         stale.reflect(bind=db.engine)
         stale.drop_all(bind=db.engine)
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
