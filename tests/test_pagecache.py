@@ -106,3 +106,22 @@ def test_article_page_query_budget(client, count_queries, import_posts, make_pos
     assert html.count('href="/en/tags/tag-') == 30
     assert html.count('href="/en/articles/story-10') >= 20
     assert len(statements) <= 4, statements
+
+
+def test_head_and_conditional_requests_are_answered_from_the_cache(client):
+    """Cached pages answer HEAD without a body and 304 to a matching If-None-Match."""
+    first = client.get(URL)
+    head = client.head(URL)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == first.headers["ETag"]
+    weak = client.get(URL, headers={"If-None-Match": f'"nope", {first.headers["ETag"]}'})
+    assert weak.status_code == 304
+    assert "Content-Security-Policy" in weak.headers
+
+
+def test_cached_pages_keep_the_security_headers(client):
+    """A page served from the cache carries the same headers as when rendered."""
+    first = client.get(URL)
+    second = client.get(URL)
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Cache-Control", "ETag"):
+        assert second.headers[name] == first.headers[name]
