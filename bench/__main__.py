@@ -1,0 +1,138 @@
+"""`python -m bench` (`make bench`): the article page against a hello-world app.
+
+Both run under gunicorn (2 sync workers) on local ports, on a throwaway SQLite database with the
+sample content. Each gets a warm-up, then the two alternate for BENCH_ROUNDS rounds (default 3)
+of BENCH_SECONDS seconds (default 5). The load tool is wrk when on PATH, else a Python fallback;
+BENCH_TOOL=wrk|python forces one. BENCH_WARMUP sets the warm-up seconds (default 2).
+
+Missing the targets is reported, not failed: the exit code is non-zero only when it cannot run.
+"""
+
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import BenchError
+from .loadgen import PythonLoad
+from .prepare import ARTICLE_PATH, prepare_database
+from .results import Result, machine, summarize, table
+from .servers import Gunicorn, get
+from .wrk import Wrk, find
+
+TARGETS = ("hello", "article")
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise BenchError(f"{name} must be a whole number >= 1, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    seconds: int
+    warmup: int
+    tool: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        tool = os.environ.get("BENCH_TOOL", "").strip().lower() or "auto"
+        if tool not in ("auto", "wrk", "python"):
+            raise BenchError(f"BENCH_TOOL must be wrk or python, not {tool!r}")
+        return cls(
+            rounds=_positive_int("BENCH_ROUNDS", 3),
+            seconds=_positive_int("BENCH_SECONDS", 5),
+            warmup=_positive_int("BENCH_WARMUP", 2),
+            tool=tool,
+        )
+
+
+def choose_tool(wanted: str) -> Wrk | PythonLoad:
+    if wanted == "python":
+        return PythonLoad("BENCH_TOOL=python")
+    path = find()
+    if path:
+        return Wrk(path)
+    if wanted == "wrk":
+        raise BenchError("BENCH_TOOL=wrk but wrk is not on PATH (apt-get install wrk)")
+    return PythonLoad("wrk not found on PATH")
+
+
+def expect_ok(server: Gunicorn, path: str) -> None:
+    status, body = get(server.port, path)
+    if status != 200:
+        raise BenchError(
+            f"{server.url(path)} answered {status}, expected 200; the page begins:\n"
+            f"{body[:500].decode(errors='replace')}\n-- gunicorn log:\n{server.log_tail()}"
+        )
+
+
+def measure(settings: Settings, tool: Wrk | PythonLoad, urls: dict[str, str]) -> dict:
+    for name in TARGETS:
+        print(f"warm-up {name} ({settings.warmup} s)", flush=True)
+        tool.run(urls[name], settings.warmup)
+    results: dict[str, list[Result]] = {name: [] for name in TARGETS}
+    for number in range(1, settings.rounds + 1):
+        for name in TARGETS:
+            result = tool.run(urls[name], settings.seconds)
+            results[name].append(result)
+            print(f"round {number}/{settings.rounds} {name:<8}{result.line()}", flush=True)
+    return results
+
+
+def run(settings: Settings) -> None:
+    tool = choose_tool(settings.tool)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        print(f"preparing a SQLite database with the sample content in {tmp}", flush=True)
+        env = prepare_database(tmp)
+        site = stack.enter_context(Gunicorn("article", "wsgi:app", env, tmp))
+        hello = stack.enter_context(Gunicorn("hello", "bench.hello:app", dict(os.environ), tmp))
+        site.wait_ready(ARTICLE_PATH)
+        hello.wait_ready("/")
+        expect_ok(site, ARTICLE_PATH)
+        expect_ok(hello, "/")
+        urls = {"hello": hello.url("/"), "article": site.url(ARTICLE_PATH)}
+        print(f"serving hello on {urls['hello']} and the article on port {site.port}", flush=True)
+        results = measure(settings, tool, urls)
+    print()
+    print(
+        f"load tool: {tool.description}, {settings.rounds} round"
+        f"{'s' if settings.rounds > 1 else ''} x {settings.seconds} s, "
+        f"alternating (after {settings.warmup} s warm-up each)"
+    )
+    print(machine())
+    print(table({name: summarize(rounds) for name, rounds in results.items()}))
+
+
+def _terminated(signum, _frame) -> None:
+    raise KeyboardInterrupt  # unwind, so the servers are stopped on the way out
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        run(Settings.from_env())
+    except BenchError as exc:
+        print(f"bench: cannot run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
