@@ -37,6 +37,16 @@ class Config:
     SUPPORT_CURRENCY = "usd"
     MEDIA_HOSTS: tuple[str, ...] = ()
     HSTS = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Rate limits (Flask-Limiter syntax), per client IP and per account (email) where both apply.
+    RATELIMIT_SIGN_IN_IP = "20 per minute; 100 per hour"
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 20 per hour"
+    RATELIMIT_REGISTER_IP = "10 per hour"
+    RATELIMIT_RESET_IP = "10 per hour"
+    RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", getattr(self, "DEFAULT_SECRET_KEY", None))
@@ -52,6 +62,9 @@ class Config:
         self.MAIL_USE_TLS = (_env("MAIL_USE_TLS", "1") or "1") not in ("0", "false", "no")
         self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Enab Baladi <support@localhost>")
         self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
+        self.SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+        self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:
             self.CACHE_TYPE = "RedisCache"
             self.CACHE_REDIS_URL = self.REDIS_URL
@@ -86,6 +99,7 @@ class TestingConfig(Config):
         )
         self.REDIS_URL = None
         self.CACHE_TYPE = "SimpleCache"
+        self.RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 
 from config import Config, config_from_env
 
-from . import errors, i18n, pagecache, security, templating
-from .extensions import babel, cache, csrf, db, migrate
+from . import auth, errors, i18n, pagecache, security, templating
+from .extensions import babel, cache, csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,12 +31,18 @@ def create_app(config: Config | str | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     cache.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
 
+    from .accounts import bp as accounts_bp
     from .ops import bp as ops_bp
     from .readers import bp as readers_bp
+    from .staff import bp as staff_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(readers_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp)
 
     i18n.init_app(app)
     templating.init_app(app)

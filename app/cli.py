@@ -1,6 +1,7 @@
 """Command-line tools: `flask content ...` and `flask prompts ...`."""
 
 import json
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import click
@@ -9,11 +10,13 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Article
-from .services import importer, prompts
+from .models import Article, Role
+from .services import accounts, importer, membership, prompts
 
 SAMPLE_POSTS = Path(__file__).resolve().parent / "sample_content" / "posts.json"
 
+members_cli = AppGroup("members", help="Memberships: complimentary grants and expiry.")
+users_cli = AppGroup("users", help="Accounts: staff and admins.")
 content_cli = AppGroup("content", help="Articles: import from WordPress, load the sample stories.")
 prompts_cli = AppGroup("prompts", help="The support prompt.")
 
@@ -60,6 +63,58 @@ def flush_counts_command() -> None:
     click.echo(f"{prompts.flush_prompt_counts()} counters moved.")
 
 
+def _user_or_fail(email: str):
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email!r}.")
+    return user
+
+
+@members_cli.command("grant")
+@click.argument("email")
+@click.option("--until", "until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="Last day of the complimentary membership (YYYY-MM-DD).")  # fmt: skip
+def grant_command(email: str, until) -> None:
+    """Give EMAIL a complimentary membership until the end of a date (UTC)."""
+    user = _user_or_fail(email)
+    end = until.replace(tzinfo=UTC) + timedelta(days=1)
+    result = membership.grant_comp(
+        user, end, "complimentary membership granted from the command line"
+    )
+    db.session.commit()
+    click.echo(f"{user.email}: {result.status.value} until {end:%Y-%m-%d %H:%M} UTC.")
+
+
+@members_cli.command("expire")
+def expire_command() -> None:
+    """Move complimentary memberships past their end to lapsed."""
+    count = membership.expire_comps()
+    db.session.commit()
+    click.echo(f"{count} complimentary memberships ended.")
+
+
+@users_cli.command("create-staff")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Make an admin (manages staff) instead of staff.")
+@click.option("--lang", type=click.Choice(["en", "ar"]), default="en", show_default=True)
+def create_staff_command(email: str, admin: bool, lang: str) -> None:
+    """Make EMAIL a staff (or admin) account, creating it if needed, and mail a set-password link."""
+    role = Role.ADMIN if admin else Role.STAFF
+    user = accounts.find_user(email)
+    created = user is None
+    if created:
+        user = accounts.create_user(email, None, lang, role=role)
+    user.role = role
+    db.session.commit()
+    if created:
+        accounts.send_set_password_link(user)
+    click.echo(
+        f"{user.email} is now {role.value}" + (" (set-password link sent)." if created else ".")
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(prompts_cli)
+    app.cli.add_command(members_cli)
+    app.cli.add_command(users_cli)

@@ -4,8 +4,9 @@ Order: the language in the URL (`/<lang>/...`), then the reader's saved choice (
 browser's Accept-Language, then English.
 """
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import get_locale
+from flask_login import current_user
 
 LANG_COOKIE = "lang"
 RTL_LANGUAGES = {"ar"}
@@ -23,6 +24,8 @@ def preferred_language() -> str:
     in_path = request.path.strip("/").partition("/")[0]
     if in_path in languages():
         return in_path
+    if current_user and current_user.is_authenticated:
+        return current_user.language
     saved = request.cookies.get(LANG_COOKIE)
     if saved in languages():
         return saved
@@ -58,6 +61,24 @@ def other_language(lang: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def pull_lang(endpoint, values):
+        """`/<lang>/...` routes: the language comes out of the URL into `g.lang`."""
+        if values and "lang" in values:
+            lang = values.pop("lang")
+            if lang not in languages():
+                abort(404)
+            g.lang = lang
+
+    @app.url_defaults
+    def add_lang(endpoint, values):
+        if (
+            "lang" not in values
+            and g.get("lang")
+            and app.url_map.is_endpoint_expecting(endpoint, "lang")
+        ):
+            values["lang"] = g.lang
+
     @app.context_processor
     def inject_language():
         lang = current_lang()

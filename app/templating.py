@@ -9,11 +9,23 @@ from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 from flask import Flask
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from .i18n import format_locale
+from .services.membership import perks_for
 
 _PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
+STATUS_LABELS = {
+    "none": _l("Not a member"),
+    "pending": _l("Payment being confirmed"),
+    "active": _l("Active member"),
+    "ending": _l("Member until the end of the paid period"),
+    "past_due": _l("Payment failed: please update your card"),
+    "lapsed": _l("Membership ended"),
+    "complimentary": _l("Complimentary member"),
+}
 
 
 def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
@@ -54,8 +66,13 @@ def in_language(lang: str, message: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject_perks():
+        return {"perks": perks_for(current_user)}
+
     app.add_template_filter(format_money, "money")
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_global(split_after_paragraph)
     app.add_template_global(in_language)
+    app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")

@@ -3,6 +3,7 @@
 import contextvars
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
-from app.extensions import cache, db
+from app.extensions import cache, db, limiter
 from config import TestingConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,6 +64,7 @@ def db_session(request, app):
             scopefunc=_app_ctx_id,
         )
         cache.clear()
+        limiter.reset()
         try:
             yield db.session
         finally:
@@ -80,6 +82,58 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+PASSWORD = "olive grove 1987"
+CSRF_FIELD = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form on `url` (as a browser would read it)."""
+    match = CSRF_FIELD.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: an account (confirmed unless told otherwise), committed inside the test transaction."""
+    from app.models import Role
+    from app.services import accounts
+
+    def make(email="reader@example.org", password=PASSWORD, lang="en", role=Role.READER):
+        user = accounts.create_user(email, password, lang, role=role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class Auth:
+    """Sign in and out through the real forms, CSRF included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(
+        self, email="reader@example.org", password=PASSWORD, lang="en", remember=False, next=""
+    ):
+        data = {"email": email, "password": password, "next": next,
+                "csrf_token": csrf_token(self.client, f"/{lang}/login")}  # fmt: skip
+        if remember:
+            data["remember"] = "y"
+        return self.client.post(f"/{lang}/login", data=data)
+
+    def logout(self, lang="en"):
+        token = csrf_token(self.client, f"/{lang}/account")
+        return self.client.post(f"/{lang}/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
 
 
 @pytest.fixture

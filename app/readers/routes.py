@@ -5,7 +5,6 @@ import base64
 from flask import (
     Response,
     abort,
-    current_app,
     g,
     make_response,
     redirect,
@@ -23,23 +22,6 @@ from .support import parse_support_choice
 from .urls import safe_next
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-
-
-@bp.url_value_preprocessor
-def pull_lang(endpoint, values):
-    if values and "lang" in values:
-        lang = values.pop("lang")
-        if lang not in languages():
-            abort(404)
-        g.lang = lang
-
-
-@bp.url_defaults
-def add_lang(endpoint, values):
-    if "lang" in values or not g.get("lang"):
-        return
-    if current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        values["lang"] = g.lang
 
 
 @bp.get("/")

@@ -23,3 +23,54 @@
   }, { threshold: 0.5 });
   prompts.forEach(function (el) { seen.observe(el); });
 })();
+
+// Members: switch an article between its two language versions in place, or show both side by side
+// (remembered on the account). Without JavaScript the same controls are a link and a form.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-versions]");
+  if (!box) return;
+  var versions = {
+    this: box.querySelector('[data-version="this"]'),
+    other: box.querySelector('[data-version="other"]')
+  };
+  var links = box.querySelectorAll("a[data-show]");
+  var bothButton = box.querySelector('button[data-show="both"]');
+  var form = bothButton && bothButton.form;
+
+  function show(which) {
+    var both = which === "both";
+    box.classList.toggle("versions--both", both);
+    versions.this.hidden = !(both || which === "this");
+    versions.other.hidden = !(both || which === "other");
+    links.forEach(function (link) {
+      var current = !both && link.getAttribute("data-show") === which;
+      if (current) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
+    if (bothButton) bothButton.setAttribute("aria-pressed", both ? "true" : "false");
+  }
+
+  links.forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      show(link.getAttribute("data-show"));
+    });
+  });
+
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var both = !box.classList.contains("versions--both");
+      form.elements.mode.value = both ? "side_by_side" : "single";
+      show(both ? "both" : "this");
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin"
+      });
+      form.elements.mode.value = both ? "single" : "side_by_side";
+    });
+  }
+})();

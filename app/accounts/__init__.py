@@ -1,0 +1,7 @@
+"""Reader accounts: register, sign in and out, passwords, email, the account page."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+from . import routes  # noqa: E402, F401

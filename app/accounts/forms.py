@@ -1,0 +1,108 @@
+"""Account forms (WTForms with CSRF); messages in both languages through Babel."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ..services.accounts import PASSWORD_MAX, password_problem
+
+PASSWORD_MESSAGES = {
+    "length": _l("Use between 8 and 128 characters."),
+    "common": _l("This password is too common. Please choose another."),
+}
+
+
+def strong_password(form, field):
+    email = form.email.data if hasattr(form, "email") else ""
+    problem = password_problem(field.data or "", email or "")
+    if problem:
+        raise ValidationError(PASSWORD_MESSAGES[problem])
+
+
+def email_field():
+    return EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")),
+                    Email(_l("Enter a valid email address.")), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )  # fmt: skip
+
+
+def new_password_field(label=None):
+    return PasswordField(
+        label or _l("Password"),
+        validators=[DataRequired(_l("Choose a password.")), strong_password],
+        render_kw={"autocomplete": "new-password", "minlength": 8, "maxlength": PASSWORD_MAX},
+    )
+
+
+class RegisterForm(FlaskForm):
+    email = email_field()
+    password = new_password_field()
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField(_l("Email me a link"))
+
+
+class ResetForm(FlaskForm):
+    password = new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Save the new password"))
+
+
+class ChangePasswordForm(ResetForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField(_l("Send a confirmation link"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class LanguageForm(FlaskForm):
+    language = RadioField(
+        _l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class ReadingModeForm(FlaskForm):
+    mode = HiddenField(validators=[DataRequired()])
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField(_l("Sign out"))

@@ -1,0 +1,64 @@
+"""Reader, staff and admin accounts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .content import utcnow
+
+
+class Role(enum.StrEnum):
+    READER = "reader"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class ReadingMode(enum.StrEnum):
+    """How a member reads an article that has a translation."""
+
+    SINGLE = "single"
+    SIDE_BY_SIDE = "side_by_side"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.READER,
+    )
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    reading_mode: Mapped[ReadingMode] = mapped_column(
+        Enum(
+            ReadingMode,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=ReadingMode.SINGLE,
+    )
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped by sign-out and password changes: every older session or remember cookie is refused.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)

@@ -1,0 +1,77 @@
+"""A reader's membership (one row per reader) and the history of its status."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .content import utcnow
+
+
+class MembershipStatus(enum.StrEnum):
+    NONE = "none"
+    PENDING = "pending"
+    ACTIVE = "active"
+    ENDING = "ending"
+    PAST_DUE = "past_due"
+    LAPSED = "lapsed"
+    COMPLIMENTARY = "complimentary"
+
+
+def _status_type():
+    return Enum(
+        MembershipStatus,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Membership(db.Model):
+    """The projection of a reader's newest subscription snapshot, plus our own policy."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[MembershipStatus] = mapped_column(_status_type(), default=MembershipStatus.NONE)
+    # The subscription's own status, before our comp policy is applied on top.
+    paid_status: Mapped[MembershipStatus | None] = mapped_column(_status_type())
+    amount: Mapped[int | None] = mapped_column()  # minor units
+    currency: Mapped[str | None] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))  # month | year
+    current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    grace_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comp_granted: Mapped[bool] = mapped_column(default=False)
+    comp_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # `created` of the newest snapshot applied: an older one never overwrites a newer one.
+    snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    user: Mapped[User] = relationship(backref=db.backref("membership", uselist=False))
+
+
+class MembershipChange(db.Model):
+    """One change of status: the timeline staff see."""
+
+    __tablename__ = "membership_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[MembershipStatus] = mapped_column(_status_type())
+    to_status: Mapped[MembershipStatus] = mapped_column(_status_type())
+    cause: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    membership: Mapped[Membership] = relationship()

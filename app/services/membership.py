@@ -1,0 +1,196 @@
+"""Membership: one status per reader, changed only by `apply`, and the perks it grants.
+
+Paid memberships project Stripe's newest subscription snapshot; complimentary grants are our own
+policy. Applying the same snapshot again changes nothing, and an older snapshot never overwrites a
+newer one, so duplicate and out-of-order events end in the same state.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Membership, MembershipChange, MembershipStatus, User
+
+Status = MembershipStatus
+PAID_WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
+
+
+@dataclass(frozen=True)
+class SubscriptionSnapshot:
+    """The state of a subscription as Stripe reported it at `created`."""
+
+    subscription_id: str
+    status: str  # Stripe's: incomplete, trialing, active, past_due, unpaid, canceled, ...
+    created: datetime
+    cancel_at_period_end: bool = False
+    current_period_end: datetime | None = None
+    amount: int | None = None
+    currency: str | None = None
+    interval: str | None = None
+
+
+@dataclass(frozen=True)
+class CompGrant:
+    """A complimentary membership until a date (None: until revoked)."""
+
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class CompRevoke:
+    """The end of a complimentary membership."""
+
+
+Change = SubscriptionSnapshot | CompGrant | CompRevoke
+
+
+@dataclass(frozen=True)
+class Perks:
+    """What a reader may do; templates and views ask this, never the status."""
+
+    member: bool = False
+    ad_free: bool = False
+    language_toggle: bool = False
+    supporter_badge: bool = False
+    update_card_notice: bool = False
+
+
+NO_PERKS = Perks()
+MEMBER_PERKS = Perks(member=True, ad_free=True, language_toggle=True, supporter_badge=True)
+
+
+def stripe_status(status: str, cancel_at_period_end: bool) -> Status:
+    """Our status for a Stripe subscription status (see DESIGN.md's table)."""
+    if status in ("trialing", "active"):
+        return Status.ENDING if cancel_at_period_end else Status.ACTIVE
+    return {
+        "incomplete": Status.PENDING,
+        "incomplete_expired": Status.NONE,
+        "past_due": Status.PAST_DUE,
+        "unpaid": Status.LAPSED,
+        "canceled": Status.LAPSED,
+        "paused": Status.LAPSED,
+    }.get(status, Status.NONE)
+
+
+def membership_of(user: User) -> Membership:
+    membership = user.membership
+    if membership is None:
+        membership = Membership(user=user, status=Status.NONE)
+        db.session.add(membership)
+    return membership
+
+
+def apply(user: User, change: Change, cause: str, now: datetime | None = None) -> Membership:
+    """The one place a membership changes; records a history row when the status moves."""
+    now = now or datetime.now(UTC)
+    membership = membership_of(user)
+    before = membership.status
+    if isinstance(change, SubscriptionSnapshot):
+        if membership.snapshot_at and _aware(membership.snapshot_at) > _aware(change.created):
+            return membership  # an older snapshot never overwrites a newer one
+        _apply_snapshot(membership, change)
+    elif isinstance(change, CompGrant):
+        membership.comp_granted, membership.comp_until = True, change.until
+    elif isinstance(change, CompRevoke):
+        membership.comp_until = now  # ended now: lapsed unless a subscription gives access
+    membership.status = _resolve(membership, now)
+    if membership.status != before:
+        db.session.add(
+            MembershipChange(
+                membership=membership, from_status=before, to_status=membership.status,
+                cause=cause[:255], at=now,
+            )
+        )  # fmt: skip
+    db.session.flush()
+    return membership
+
+
+def _apply_snapshot(membership: Membership, snapshot: SubscriptionSnapshot) -> None:
+    paid = stripe_status(snapshot.status, snapshot.cancel_at_period_end)
+    if paid == Status.PAST_DUE:
+        if membership.paid_status != Status.PAST_DUE or membership.grace_until is None:
+            membership.grace_until = _aware(snapshot.created) + grace_period()
+    else:
+        membership.grace_until = None
+    membership.paid_status = paid
+    membership.subscription_id = snapshot.subscription_id
+    membership.snapshot_at = snapshot.created
+    membership.cancel_at_period_end = snapshot.cancel_at_period_end
+    membership.current_period_end = snapshot.current_period_end
+    if snapshot.amount is not None:
+        membership.amount = snapshot.amount
+        membership.currency = snapshot.currency
+        membership.interval = snapshot.interval
+
+
+def _resolve(membership: Membership, now: datetime) -> Status:
+    """A subscription with access wins, then a valid comp, then the subscription's own status."""
+    paid = membership.paid_status or Status.NONE
+    if paid in PAID_WITH_ACCESS:
+        return paid
+    if membership.comp_granted:
+        if _before(now, membership.comp_until):
+            return Status.COMPLIMENTARY
+        if paid == Status.NONE:
+            return Status.LAPSED
+    return paid
+
+
+def grant_comp(user: User, until: datetime | None, cause: str) -> Membership:
+    """Give a complimentary membership until `until` (or until revoked)."""
+    return apply(user, CompGrant(until=until), cause)
+
+
+def revoke_comp(user: User, cause: str) -> Membership:
+    return apply(user, CompRevoke(), cause)
+
+
+def expire_comps(now: datetime | None = None) -> int:
+    """Move complimentary memberships past their end date to lapsed; returns how many."""
+    now = now or datetime.now(UTC)
+    expired = db.session.scalars(
+        select(Membership).where(
+            Membership.status == Status.COMPLIMENTARY, Membership.comp_until <= now
+        )
+    ).all()
+    for membership in expired:
+        apply(membership.user, CompRevoke(), "complimentary membership ended", now)
+    return len(expired)
+
+
+def perks_for(user, now: datetime | None = None) -> Perks:
+    """What `user` (signed in or not) may do right now."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_PERKS
+    membership = user.membership
+    if membership is None:
+        return NO_PERKS
+    now = now or datetime.now(UTC)
+    status = membership.status
+    if status == Status.ACTIVE:
+        return MEMBER_PERKS
+    if status == Status.ENDING:
+        return MEMBER_PERKS if _before(now, membership.current_period_end) else NO_PERKS
+    if status == Status.PAST_DUE:
+        in_grace = membership.grace_until is not None and now < _aware(membership.grace_until)
+        base = MEMBER_PERKS if in_grace else NO_PERKS
+        return Perks(**{**base.__dict__, "update_card_notice": True})
+    if status == Status.COMPLIMENTARY:
+        return MEMBER_PERKS if _before(now, membership.comp_until) else NO_PERKS
+    return NO_PERKS
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=current_app.config["MEMBERSHIP_GRACE_DAYS"])
+
+
+def _before(now: datetime, end: datetime | None) -> bool:
+    return end is None or now < _aware(end)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
