@@ -147,7 +147,7 @@ def _parse_post(index: int, post, languages: tuple[str, ...], default_lang: str)
         slug=slug.strip(),
         story_key=f"wp:{min([post_id, *translations.values()])}",
         title=title[:500],
-        standfirst=plain_text(_rendered(post, "excerpt", where, required=False)),
+        standfirst=_standfirst(plain_text(_rendered(post, "excerpt", where, required=False)), body),
         body=body,
         published_at=_published(post, where),
         author=str(((embedded.get("author") or [{}])[0] or {}).get("name") or "")[:200],
@@ -159,6 +159,12 @@ def _parse_post(index: int, post, languages: tuple[str, ...], default_lang: str)
         tags=tags,
         related=tuple(f"wp:{item}" for item in related if isinstance(item, int)),
     )
+
+
+def _standfirst(excerpt: str, body: str) -> str:
+    """The excerpt, unless it is only the opening of the body (WordPress's automatic excerpt)."""
+    opening = excerpt.removesuffix("[…]").strip()
+    return "" if opening and plain_text(body).startswith(opening) else excerpt
 
 
 def _published(post: dict, where: str) -> datetime:

@@ -152,3 +152,15 @@ def test_a_database_failure_mid_import_leaves_nothing(import_posts, make_post, m
     with pytest.raises(RuntimeError):
         import_posts([make_post(n) for n in range(1, 6)])
     assert count_articles() == 0
+
+
+def test_an_automatic_excerpt_is_not_shown_twice(import_posts, make_post):
+    """An excerpt that only repeats the body's opening (WordPress's default) is not a standfirst."""
+    body = "<p>First words of the story, and more.</p><p>Second.</p>"
+    import_posts([
+        make_post(1, content={"rendered": body}, excerpt={"rendered": "<p>First words of the story, and more.</p>"}),
+        make_post(2, content={"rendered": body}, excerpt={"rendered": "<p>First words [&hellip;]</p>"}),
+        make_post(3, content={"rendered": body}, excerpt={"rendered": "<p>A summary of its own.</p>"}),
+    ])  # fmt: skip
+    standfirsts = db.session.scalars(select(Article.standfirst).order_by(Article.external_id)).all()
+    assert standfirsts == ["", "", "A summary of its own."]
