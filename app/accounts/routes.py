@@ -6,8 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import ReadingMode
-from ..readers.urls import safe_next
-from ..services import accounts, membership
+from ..services import accounts, billing, membership
+from ..urls import safe_next
 from . import bp
 from .forms import (
     ChangeEmailForm,
@@ -121,6 +121,7 @@ def account():
     return render_template(
         "accounts/account.html",
         membership=current_user.membership,
+        payments=billing.payments_of(current_user),
         language_form=LanguageForm(language=current_user.language),
     )
 

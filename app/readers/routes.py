@@ -17,9 +17,8 @@ from ..extensions import csrf
 from ..i18n import LANG_COOKIE, languages, preferred_language
 from ..pagecache import cacheable
 from ..services import content, prompts
+from ..urls import safe_next
 from . import bp
-from .support import parse_support_choice
-from .urls import safe_next
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -71,14 +70,6 @@ def tag(slug):
     found = content.find_tag(g.lang, slug) or abort(404)
     page = content.list_tag_articles(found, request.args.get("page", 1, type=int))
     return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
-
-
-@bp.get("/<lang>/support")
-def support():
-    choice = parse_support_choice(request.args)
-    if choice.prompt_id:
-        prompts.record_prompt_event(choice.prompt_id, "clicks")
-    return render_template("readers/support.html", choice=choice, **_chrome())
 
 
 @bp.post("/beacon")
