@@ -34,7 +34,6 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
     PAGE_CACHE_SECONDS = 60
     CACHE_DEFAULT_TIMEOUT = 300
-    SUPPORT_CURRENCY = "usd"
     MEDIA_HOSTS: tuple[str, ...] = ()
     HSTS = False
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
@@ -47,6 +46,14 @@ class Config:
     RATELIMIT_RESET_IP = "10 per hour"
     RATELIMIT_RESET_ACCOUNT = "3 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SUPPORT_IP = "10 per hour"
+    RATELIMIT_SUPPORT_ACCOUNT = "5 per hour"
+    # Card testing: this many declined attempts from one IP or reader pause new payments for a while.
+    DECLINES_BEFORE_PAUSE = 3
+    DECLINE_PAUSE_MINUTES = 60
+    # "Cover the card fee": Stripe's standard card pricing, added on top when the reader chooses to.
+    CARD_FEE_PERCENT = 2.9
+    CARD_FEE_FIXED = 30
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", getattr(self, "DEFAULT_SECRET_KEY", None))
@@ -55,6 +62,7 @@ class Config:
         self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
         self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
+        self.STRIPE_PRODUCT_ID = _env("STRIPE_PRODUCT_ID", "enab_membership")
         self.MAIL_SERVER = _env("MAIL_SERVER")
         self.MAIL_PORT = int(_env("MAIL_PORT", "587") or 587)
         self.MAIL_USERNAME = _env("MAIL_USERNAME")
@@ -63,6 +71,9 @@ class Config:
         self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Enab Baladi <support@localhost>")
         self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
         self.SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+        self.SUPPORT_CURRENCY = (_env("SUPPORT_CURRENCY", "usd") or "usd").lower()
+        # The offline sandbox signs its events with this secret (real Stripe: STRIPE_WEBHOOK_SECRET).
+        self.SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_" + (self.SECRET_KEY or "")[:16]
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:

@@ -35,6 +35,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     auth.init_app(app)
 
     from .accounts import bp as accounts_bp
+    from .billing import bp as billing_bp
     from .ops import bp as ops_bp
     from .readers import bp as readers_bp
     from .staff import bp as staff_bp
@@ -42,6 +43,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     app.register_blueprint(ops_bp)
     app.register_blueprint(readers_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(billing_bp)
     app.register_blueprint(staff_bp)
 
     i18n.init_app(app)

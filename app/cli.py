@@ -11,10 +11,13 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Article, Role
-from .services import accounts, importer, membership, prompts
+from .payments import get_gateway
+from .payments.gateway import GatewayError
+from .services import accounts, importer, membership, prompts, reconcile
 
 SAMPLE_POSTS = Path(__file__).resolve().parent / "sample_content" / "posts.json"
 
+stripe_cli = AppGroup("stripe", help="Stripe: the product catalogue and reconciliation.")
 members_cli = AppGroup("members", help="Memberships: complimentary grants and expiry.")
 users_cli = AppGroup("users", help="Accounts: staff and admins.")
 content_cli = AppGroup("content", help="Articles: import from WordPress, load the sample stories.")
@@ -113,7 +116,47 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
     )
 
 
+@stripe_cli.command("setup")
+def stripe_setup_command() -> None:
+    """Create or update the membership Product and its Prices by lookup_key (idempotent)."""
+    gateway = get_gateway()
+    if not hasattr(gateway, "setup_catalog"):
+        click.echo(
+            "The offline payment sandbox needs no catalogue (set STRIPE_SECRET_KEY for Stripe)."
+        )
+        return
+    try:
+        results = gateway.setup_catalog(reconcile.default_prices())
+    except GatewayError as error:
+        raise click.ClickException(f"Stripe did not answer: {error}") from None
+    for lookup_key, price_id, status in results:
+        click.echo(f"{lookup_key}: {price_id} ({status})")
+
+
+@stripe_cli.command("reconcile")
+@click.option(
+    "--days", default=30, show_default=True, help="How far back to look for missed events."
+)
+def stripe_reconcile_command(days: int) -> None:
+    """Compare our subscriptions with the provider's and apply missed events, printing changes."""
+    try:
+        report = reconcile.reconcile(days)
+    except GatewayError as error:
+        raise click.ClickException(f"The payment provider did not answer: {error}") from None
+    for line in report.changed:
+        click.echo(f"changed   {line}")
+    for line in report.events_applied:
+        click.echo(f"applied   {line}")
+    for line in report.events_failed:
+        click.echo(f"failed    {line}")
+    click.echo(
+        f"{len(report.changed)} memberships changed, {len(report.events_applied)} missed events "
+        f"applied, {len(report.events_failed)} failed."
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(stripe_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(prompts_cli)
     app.cli.add_command(members_cli)

@@ -1,19 +1,22 @@
 """Security headers on every response."""
 
-from flask import Flask
+from flask import Flask, g
+
+STRIPE_JS = "https://js.stripe.com"
 
 
-def content_security_policy(config) -> str:
-    """Our own origin only; media hosts when configured."""
+def content_security_policy(config, stripe: bool = False) -> str:
+    """Our own origin only (media hosts when configured); on payment pages, Stripe.js and its frames."""
     media = " ".join(f"https://{host}" for host in config.get("MEDIA_HOSTS", ()))
+    stripe_js = f" {STRIPE_JS}" if stripe else ""
     directives = {
         "default-src": "'self'",
-        "script-src": "'self'",
+        "script-src": f"'self'{stripe_js}",
         "style-src": "'self'",
-        "img-src": f"'self' data: {media}".strip(),
+        "img-src": f"'self' data: {media}".strip() + (" https://*.stripe.com" if stripe else ""),
         "font-src": "'self'",
-        "connect-src": "'self'",
-        "frame-src": "'none'",
+        "connect-src": "'self'" + (" https://api.stripe.com" if stripe else ""),
+        "frame-src": f"{STRIPE_JS} https://hooks.stripe.com" if stripe else "'none'",
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",
@@ -33,8 +36,12 @@ def init_app(app: Flask) -> None:
     if app.config.get("HSTS"):
         headers_for_all["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
+    stripe_policy = content_security_policy(app.config, stripe=True)
+
     @app.after_request
     def set_security_headers(response):
         for name, value in headers_for_all.items():
             response.headers.setdefault(name, value)
+        if g.get("stripe_js"):
+            response.headers["Content-Security-Policy"] = stripe_policy
         return response

@@ -26,6 +26,12 @@ STATUS_LABELS = {
     "lapsed": _l("Membership ended"),
     "complimentary": _l("Complimentary member"),
 }
+PAYMENT_STATUS_LABELS = {
+    "paid": _l("Paid"),
+    "failed": _l("Failed"),
+    "refunded": _l("Refunded"),
+    "disputed": _l("Disputed"),
+}
 
 
 def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
@@ -38,6 +44,12 @@ def format_money(amount_minor: int, currency: str, locale: str | None = None) ->
         pattern = re.sub(r"\.0+", "", pattern)
         return format_currency(value, code, format=pattern, locale=locale, currency_digits=False)
     return format_currency(value, code, locale=locale)
+
+
+def money_html(amount_minor: int, currency: str) -> Markup:
+    """`format_money` isolated left-to-right, so "1 US$" reads whole inside Arabic text."""
+    text = format_money(amount_minor, currency).replace("\u200f", "").replace("\u200e", "")
+    return Markup('<bdi dir="ltr">%s</bdi>') % text
 
 
 def split_after_paragraph(html: str, count: int) -> tuple[Markup, Markup]:
@@ -70,9 +82,12 @@ def init_app(app: Flask) -> None:
     def inject_perks():
         return {"perks": perks_for(current_user)}
 
-    app.add_template_filter(format_money, "money")
+    app.add_template_filter(money_html, "money")
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_global(split_after_paragraph)
     app.add_template_global(in_language)
     app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")
+    app.add_template_global(
+        lambda status: str(PAYMENT_STATUS_LABELS[status]), "payment_status_label"
+    )

@@ -4,6 +4,7 @@ import contextvars
 import json
 import os
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,16 @@ PASSWORD = "olive grove 1987"
 CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
+
+
+def page_text(response_or_html):
+    """What a reader sees: the page's text, tags dropped, entities decoded, spaces collapsed."""
+    html = (
+        response_or_html
+        if isinstance(response_or_html, str)
+        else response_or_html.get_data(as_text=True)
+    )
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 def csrf_token(client, url):

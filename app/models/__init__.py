@@ -1,10 +1,12 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
 from .accounts import ReadingMode, Role, User
+from .billing import Payment, PaymentAttempt, WebhookEvent
 from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
 from .prompts import Prompt, PromptStat
+from .sandbox import SandboxObject
 
 __all__ = [
     "Article",
@@ -13,12 +15,16 @@ __all__ = [
     "MembershipChange",
     "MembershipStatus",
     "OutboxMessage",
+    "Payment",
+    "PaymentAttempt",
     "Prompt",
     "PromptStat",
     "ReadingMode",
     "Role",
+    "SandboxObject",
     "Section",
     "Tag",
     "User",
+    "WebhookEvent",
     "article_tags",
 ]

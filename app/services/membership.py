@@ -92,6 +92,8 @@ def apply(user: User, change: Change, cause: str, now: datetime | None = None) -
     if isinstance(change, SubscriptionSnapshot):
         if membership.snapshot_at and _aware(membership.snapshot_at) > _aware(change.created):
             return membership  # an older snapshot never overwrites a newer one
+        if _superseded(membership, change):
+            return membership
         _apply_snapshot(membership, change)
     elif isinstance(change, CompGrant):
         membership.comp_granted, membership.comp_until = True, change.until
@@ -107,6 +109,17 @@ def apply(user: User, change: Change, cause: str, now: datetime | None = None) -
         )  # fmt: skip
     db.session.flush()
     return membership
+
+
+def _superseded(membership: Membership, snapshot: SubscriptionSnapshot) -> bool:
+    """A snapshot of another subscription (an abandoned first attempt, an old one) never takes
+    access away from the subscription that gives it."""
+    return (
+        membership.subscription_id is not None
+        and snapshot.subscription_id != membership.subscription_id
+        and membership.paid_status in PAID_WITH_ACCESS
+        and stripe_status(snapshot.status, snapshot.cancel_at_period_end) not in PAID_WITH_ACCESS
+    )
 
 
 def _apply_snapshot(membership: Membership, snapshot: SubscriptionSnapshot) -> None:

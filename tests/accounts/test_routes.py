@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import MembershipStatus, OutboxMessage, User
 from app.services import accounts, membership
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, page_text
 
 
 def outbox(to):
@@ -255,4 +255,4 @@ def test_account_page_shows_the_membership(client, make_user, auth):
     html = client.get("/ar/account").get_data(as_text=True)
     assert "reader@example.org" in html
     assert user.membership.status == MembershipStatus.ACTIVE
-    assert "$5" in html or "US$" in html
+    assert "5 US$ شهريًا" in page_text(html)  # the plan, formatted for Arabic

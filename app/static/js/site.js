@@ -74,3 +74,21 @@
     });
   }
 })();
+
+// The payment return page: ask our own status endpoint until the membership is active
+// (without JavaScript the page refreshes itself with a meta refresh).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-payment-status]");
+  if (!box || box.getAttribute("data-state") !== "processing" || !window.fetch) return;
+  function poll() {
+    fetch(box.getAttribute("data-payment-status"), { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
+        if (body.state !== "processing") window.location.reload();
+        else window.setTimeout(poll, 2000);
+      })
+      .catch(function () { window.setTimeout(poll, 4000); });
+  }
+  window.setTimeout(poll, 1500);
+})();

@@ -1,0 +1,91 @@
+"""Money: payment attempts (what a reader started), payments (what was charged) and the webhook ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .content import utcnow
+
+
+class PaymentAttempt(db.Model):
+    """A reader pressing "support": one subscription or gift created at the provider.
+
+    Its `key` makes the provider call's idempotency key; its outcome feeds decline throttling and the
+    prompts' conversion figures.
+    """
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (Index("ix_payment_attempts_ip_created", "ip", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # subscription | gift
+    amount: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))
+    covers_fee: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="started")  # started|succeeded|failed
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id", ondelete="SET NULL"))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Payment(db.Model):
+    """A charge: a subscription invoice or a one-time gift, keyed by the provider's ids."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # subscription | gift
+    invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    amount: Mapped[int] = mapped_column()
+    amount_refunded: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # paid | failed | refunded | disputed
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    dispute_id: Mapped[str | None] = mapped_column(String(255))
+    receipt_url: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class WebhookEvent(db.Model):
+    """Every verified event, stored before it is applied, applied at most once."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        Index("ix_webhook_events_state_received", "state", "received_at"),
+        Index("ix_webhook_events_customer_state", "customer_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the provider's event id
+    type: Mapped[str] = mapped_column(String(100), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    customer_id: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict] = mapped_column(JSON)
+    # received | applied | ignored | parked | failed
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
