@@ -87,6 +87,8 @@ def start_support(
     gateway = get_gateway()
     try:
         customer_id = ensure_customer(user, lang)
+        if not new_account:
+            db.session.commit()  # one customer per reader, ever: keep the link whatever follows
         attempt = PaymentAttempt(
             key=uuid.uuid4().hex, user=user, kind="gift" if frequency == "once" else "subscription",
             amount=charge_amount(amount, frequency, covers_fee, currency), currency=currency,
