@@ -91,6 +91,7 @@ class DevelopmentConfig(Config):
     """Local runs: SQLite file, sample content, the offline payment sandbox."""
 
     ENV_NAME = "development"
+    SANDBOX_SETTLE_SECONDS = 2
     DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development default, refused in production
 
 

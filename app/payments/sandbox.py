@@ -46,12 +46,15 @@ class SandboxGateway:
     name = "sandbox"
     publishable_key = None
 
-    def __init__(self, webhook_secret: str):
+    def __init__(self, webhook_secret: str, settle_seconds: float = 0):
         self.webhook_secret = webhook_secret
+        # Card payments stay "processing" this long, as a real payment may, so that the return
+        # page's waiting state is seen in development (0: they settle at once, as in the tests).
+        self.settle_seconds = settle_seconds
 
     @classmethod
     def from_config(cls, config) -> "SandboxGateway":
-        return cls(config["SANDBOX_WEBHOOK_SECRET"])
+        return cls(config["SANDBOX_WEBHOOK_SECRET"], config.get("SANDBOX_SETTLE_SECONDS", 0))
 
     # The gateway interface ------------------------------------------------------------------------
 
@@ -81,6 +84,7 @@ class SandboxGateway:
         return self._subscription(row)
 
     def retrieve_subscription(self, subscription_id: str) -> Subscription:
+        self._settle_due()
         return self._subscription(self._get(subscription_id))
 
     def change_subscription(self, subscription_id, *, amount, currency, interval,
@@ -109,6 +113,7 @@ class SandboxGateway:
         return payment_intent_from_stripe(row.data)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntent:
+        self._settle_due()
         return payment_intent_from_stripe(self._get(payment_intent_id).data)
 
     def create_setup_intent(self, *, customer_id: str, idempotency_key: str) -> str:
@@ -163,15 +168,13 @@ class SandboxGateway:
         if card != AUTHENTICATE and card != SUCCEEDS:
             return self._decline(row, DECLINES.get(card, "incorrect_number"))
         self._customer_card(row.customer_id, card)
-        self._succeed(row)
-        return Outcome("succeeded")
+        return self._process(row)
 
     def authenticate(self, client_secret: str, approve: bool) -> Outcome:
         row = self._by_secret(client_secret)
         if not approve:
             return self._decline(row, "payment_intent_authentication_failure")
-        self._succeed(row)
-        return Outcome("succeeded")
+        return self._process(row)
 
     def renew(self, subscription_id: str, succeed: bool) -> str:
         """Move a subscription to its next renewal, paid or failed; returns its new status."""
@@ -238,6 +241,26 @@ class SandboxGateway:
         return deliveries
 
     # Internals ------------------------------------------------------------------------------------
+
+    def _process(self, intent: SandboxObject) -> Outcome:
+        """Accept a card payment: settled now, or left processing for `settle_seconds`."""
+        if self.settle_seconds <= 0:
+            self._succeed(intent)
+            return Outcome("succeeded")
+        intent.data.update(status="processing", settle_at=time.time() + self.settle_seconds)
+        self._touch(intent)
+        return Outcome("processing")
+
+    def _settle_due(self) -> None:
+        """Complete the card payments whose processing time is over."""
+        if self.settle_seconds <= 0:
+            return
+        for intent in db.session.scalars(
+            select(SandboxObject).where(SandboxObject.kind == "payment_intent")
+            .order_by(SandboxObject.created_at.desc()).limit(500)
+        ):  # fmt: skip
+            if intent.data["status"] == "processing" and intent.data.get("settle_at", 0) <= time.time():
+                self._succeed(intent)
 
     def _succeed(self, intent: SandboxObject) -> None:
         charge = self._add("ch", "charge", intent.customer_id, shapes.charge(intent.data))

@@ -166,6 +166,7 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
             )  # fmt: skip
             attempt.status = "succeeded"
     db.session.commit()
+    ledger.deliver_pending()
     return "succeeded" if attempt.status == "succeeded" else (
         "failed" if attempt.status == "failed" else "processing"
     )  # fmt: skip

@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import MembershipStatus, OutboxMessage, Payment, PaymentAttempt, User, WebhookEvent
+from app.models import (
+    MembershipStatus,
+    OutboxMessage,
+    Payment,
+    PaymentAttempt,
+    SandboxObject,
+    User,
+    WebhookEvent,
+)  # fmt: skip
 from app.payments.gateway import GatewayUnavailable
 from app.services import accounts, membership, sandbox_flow
 from tests.conftest import csrf_token, page_text
@@ -237,3 +245,25 @@ def test_every_sandbox_event_went_through_the_ledger_once(client, reader):
         "customer.subscription.updated",
     } <= types
     assert all(event.state in ("applied", "ignored") and event.attempts == 1 for event in events)
+
+
+def test_the_return_page_waits_while_the_payment_processes(client, app, reader, monkeypatch):
+    """A payment still processing: the return page says so (and refreshes); once settled, welcome."""
+    from app.payments import get_gateway
+
+    with app.app_context():
+        monkeypatch.setattr(get_gateway(), "settle_seconds", 3600)
+    done = pay(client, start(client))
+    waiting = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Processing your payment" in waiting and 'http-equiv="refresh"' in waiting
+    assert not membership.perks_for(reader).member
+    status_url = done.headers["Location"].replace("/done/", "/status/")
+    assert client.get(status_url).json == {"state": "processing"}
+    for intent in db.session.scalars(
+        select(SandboxObject).where(SandboxObject.kind == "payment_intent")
+    ):
+        if intent.data["status"] == "processing":
+            intent.data = {**intent.data, "settle_at": 0}  # the processing time is over
+    db.session.commit()
+    assert client.get(status_url).json == {"state": "succeeded"}
+    assert "Welcome, member!" in client.get(done.headers["Location"]).get_data(as_text=True)
