@@ -36,6 +36,7 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = 300
     MEDIA_HOSTS: tuple[str, ...] = ()
     HSTS = False
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - Werkzeug's defaults: n=2**15, r=8, p=1
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -101,6 +102,7 @@ class TestingConfig(Config):
     __test__ = False  # not a pytest test class
     ENV_NAME = "testing"
     TESTING = True
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - same algorithm, cheap for many sign-ins
     DEFAULT_SECRET_KEY = "testing-secret"  # noqa: S105
     PAGE_CACHE_SECONDS = 60
 

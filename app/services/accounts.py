@@ -33,10 +33,18 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-@cache
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
 def _dummy_hash() -> str:
     """Checked when no account matches, so sign-in takes as long whether or not the email is known."""
-    return generate_password_hash("not a real password", method="scrypt")
+    return _dummy_hash_for(_hash_method())
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not a real password", method=method)
 
 
 @cache
@@ -67,7 +75,9 @@ def create_user(email: str, password: str | None, lang: str, role: Role = Role.R
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken(email)
     user = User(email=email, language=lang, role=role)
-    user.password_hash = generate_password_hash(password, method="scrypt") if password else None
+    user.password_hash = (
+        generate_password_hash(password, method=_hash_method()) if password else None
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -92,7 +102,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def set_password(user: User, password: str) -> None:
     """Change the password and refuse every older session and remember cookie."""
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = generate_password_hash(password, method=_hash_method())
     user.session_version += 1
     db.session.commit()
 
