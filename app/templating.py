@@ -3,10 +3,11 @@
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 from flask import Flask
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -52,6 +53,21 @@ def money_html(amount_minor: int, currency: str) -> Markup:
     return Markup('<bdi dir="ltr">%s</bdi>') % text
 
 
+def exact_money(value, currency: str) -> Markup:
+    """An exact amount (a Fraction of minor units, e.g. MRR with annual twelfths) rounded half up."""
+    return money_html(int(Fraction(value) + Fraction(1, 2)) if value is not None else 0, currency)
+
+
+def number(value) -> str:
+    return format_decimal(value, locale=format_locale())
+
+
+def percent(value) -> str:
+    return (
+        "–" if value is None else format_percent(float(value), "#,##0.0%", locale=format_locale())
+    )
+
+
 def split_after_paragraph(html: str, count: int) -> tuple[Markup, Markup]:
     """The body cut after its `count`-th paragraph (where the in-article slot goes)."""
     matches = list(_PARAGRAPH_END.finditer(html))
@@ -83,6 +99,9 @@ def init_app(app: Flask) -> None:
         return {"perks": perks_for(current_user)}
 
     app.add_template_filter(money_html, "money")
+    app.add_template_filter(exact_money)
+    app.add_template_filter(percent)
+    app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_global(split_after_paragraph)

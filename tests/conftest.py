@@ -30,6 +30,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies are read inside the request's context
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
 from .accounts import ReadingMode, Role, User
+from .audit import AuditEntry
 from .billing import Payment, PaymentAttempt, WebhookEvent
 from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import OutboxMessage
@@ -11,6 +12,7 @@ from .sandbox import SandboxObject
 __all__ = [
     "Article",
     "ArticleRelated",
+    "AuditEntry",
     "Membership",
     "MembershipChange",
     "MembershipStatus",

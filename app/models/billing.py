@@ -46,6 +46,7 @@ class Payment(db.Model):
     """A charge: a subscription invoice or a one-time gift, keyed by the provider's ids."""
 
     __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_kind_status_created", "kind", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -59,6 +60,7 @@ class Payment(db.Model):
     amount: Mapped[int] = mapped_column()
     amount_refunded: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))  # the plan's, for subscription payments
     status: Mapped[str] = mapped_column(String(16))  # paid | failed | refunded | disputed
     failure_code: Mapped[str | None] = mapped_column(String(64))
     dispute_id: Mapped[str | None] = mapped_column(String(255))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,7 +39,9 @@ class Membership(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[MembershipStatus] = mapped_column(_status_type(), default=MembershipStatus.NONE)
+    status: Mapped[MembershipStatus] = mapped_column(
+        _status_type(), default=MembershipStatus.NONE, index=True
+    )
     # The subscription's own status, before our comp policy is applied on top.
     paid_status: Mapped[MembershipStatus | None] = mapped_column(_status_type())
     amount: Mapped[int | None] = mapped_column()  # minor units
@@ -64,6 +66,7 @@ class MembershipChange(db.Model):
     """One change of status: the timeline staff see."""
 
     __tablename__ = "membership_changes"
+    __table_args__ = (Index("ix_membership_changes_to_at", "to_status", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(

@@ -259,7 +259,10 @@ class SandboxGateway:
             select(SandboxObject).where(SandboxObject.kind == "payment_intent")
             .order_by(SandboxObject.created_at.desc()).limit(500)
         ):  # fmt: skip
-            if intent.data["status"] == "processing" and intent.data.get("settle_at", 0) <= time.time():
+            if (
+                intent.data["status"] == "processing"
+                and intent.data.get("settle_at", 0) <= time.time()
+            ):
                 self._succeed(intent)
 
     def _succeed(self, intent: SandboxObject) -> None:

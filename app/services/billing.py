@@ -190,7 +190,8 @@ def sync_subscription(user: User, subscription_id: str | None, cause: str) -> No
 def record_payment(user: User | None, *, kind: str, amount: int, currency: str, status: str,
                    invoice_id: str | None = None, payment_intent_id: str | None = None,
                    charge_id: str | None = None, subscription_id: str | None = None,
-                   failure_code: str | None = None, receipt_url: str | None = None) -> Payment:  # fmt: skip
+                   failure_code: str | None = None, receipt_url: str | None = None,
+                   interval: str | None = None) -> Payment:  # fmt: skip
     """Insert or update a payment keyed by the provider's ids (a later 'paid' wins over 'failed')."""
     keys = [column == value for column, value in (
         (Payment.invoice_id, invoice_id), (Payment.payment_intent_id, payment_intent_id),
@@ -208,6 +209,7 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str, 
     payment.subscription_id = payment.subscription_id or subscription_id
     payment.failure_code = failure_code if status == "failed" else payment.failure_code
     payment.receipt_url = receipt_url or payment.receipt_url
+    payment.interval = payment.interval or interval
     db.session.flush()
     return payment
 

@@ -43,28 +43,37 @@ def sync_subscription(obj: dict, event_type: str) -> None:
 def invoice_paid(obj: dict, event_type: str) -> None:
     user = _reader(obj)
     subscription_id = _subscription_id(obj)
+    if subscription_id:
+        billing.sync_subscription(user, subscription_id, cause=event_type)
+        billing.settle_attempts(subscription_id=subscription_id, status="succeeded")
     billing.record_payment(
         user, kind="subscription", invoice_id=obj["id"], subscription_id=subscription_id,
         payment_intent_id=_invoice_payment_intent(obj), amount=obj.get("amount_paid") or 0,
         currency=obj["currency"], status="paid", receipt_url=obj.get("hosted_invoice_url"),
+        interval=_plan_interval(user, subscription_id),
     )  # fmt: skip
-    if subscription_id:
-        billing.settle_attempts(subscription_id=subscription_id, status="succeeded")
-        billing.sync_subscription(user, subscription_id, cause=event_type)
 
 
 def invoice_failed(obj: dict, event_type: str) -> None:
     user = _reader(obj)
     subscription_id = _subscription_id(obj)
     code = (obj.get("last_finalization_error") or {}).get("code") or "payment_failed"
+    if subscription_id:
+        billing.sync_subscription(user, subscription_id, cause=event_type)
+        billing.settle_attempts(subscription_id=subscription_id, status="failed", code=code)
     billing.record_payment(
         user, kind="subscription", invoice_id=obj["id"], subscription_id=subscription_id,
         payment_intent_id=_invoice_payment_intent(obj), amount=obj.get("amount_due") or 0,
         currency=obj["currency"], status="failed", failure_code=code,
+        interval=_plan_interval(user, subscription_id),
     )  # fmt: skip
-    if subscription_id:
-        billing.settle_attempts(subscription_id=subscription_id, status="failed", code=code)
-        billing.sync_subscription(user, subscription_id, cause=event_type)
+
+
+def _plan_interval(user: User, subscription_id: str | None) -> str | None:
+    current = user.membership
+    if current is not None and subscription_id and current.subscription_id == subscription_id:
+        return current.interval
+    return None
 
 
 def invoice_action_required(obj: dict, event_type: str) -> None:

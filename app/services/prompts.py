@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -118,3 +118,61 @@ def _redis():
 
         clients[url] = redis.Redis.from_url(url)
     return clients[url]
+
+
+@dataclass(frozen=True)
+class PromptPerformance:
+    prompt: Prompt
+    impressions: int
+    clicks: int
+    started: int
+    completed: int
+
+    def rate(self, part: int, whole: int):
+        return part / whole if whole else None
+
+
+def prompt_performance() -> list[PromptPerformance]:
+    """Per prompt: impressions, clicks, payments started and completed (all aggregated in SQL)."""
+    from ..models import PaymentAttempt
+
+    flush_prompt_counts()
+    stats = (
+        select(PromptStat.prompt_id, func.sum(PromptStat.impressions).label("impressions"),
+               func.sum(PromptStat.clicks).label("clicks"))
+        .group_by(PromptStat.prompt_id).subquery()
+    )  # fmt: skip
+    attempts = (
+        select(PaymentAttempt.prompt_id, func.count(PaymentAttempt.id).label("started"),
+               func.count(case((PaymentAttempt.status == "succeeded", 1))).label("completed"))
+        .where(PaymentAttempt.prompt_id.is_not(None)).group_by(PaymentAttempt.prompt_id).subquery()
+    )  # fmt: skip
+    rows = db.session.execute(
+        select(
+            Prompt, stats.c.impressions, stats.c.clicks, attempts.c.started, attempts.c.completed
+        )
+        .outerjoin(stats, stats.c.prompt_id == Prompt.id)
+        .outerjoin(attempts, attempts.c.prompt_id == Prompt.id)
+        .order_by(Prompt.lang, Prompt.active.desc(), Prompt.id.desc())
+    ).all()
+    return [
+        PromptPerformance(p, int(i or 0), int(c or 0), int(s or 0), int(d or 0))
+        for p, i, c, s, d in rows
+    ]
+
+
+def save_prompt(prompt: Prompt | None, *, lang: str, name: str, lines: str, cta: str,
+                monthly_amounts: list[int], activate: bool) -> Prompt:  # fmt: skip
+    """Create or edit a prompt; activating it retires its language's other prompt."""
+    if prompt is None:
+        prompt = Prompt(lang=lang, currency=current_app.config["SUPPORT_CURRENCY"], active=False)
+        db.session.add(prompt)
+    prompt.lang, prompt.name, prompt.lines, prompt.cta = lang, name, lines, cta
+    prompt.monthly_amounts = monthly_amounts
+    db.session.flush()
+    if activate:
+        activate_prompt(prompt)
+    else:
+        db.session.commit()
+        bump_content_version()
+    return prompt

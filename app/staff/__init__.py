@@ -1,7 +1,8 @@
-"""Staff pages (staff and admin roles only)."""
+"""Staff pages (staff and admin roles only): overview, supporters, prompts, the webhook ledger,
+the audit log, staff accounts (admin), the outbox and the payment sandbox."""
 
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import routes  # noqa: E402, F401
+from . import ledger, prompts, routes, supporters, team  # noqa: E402, F401

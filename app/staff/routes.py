@@ -1,11 +1,64 @@
-from flask import abort, flash, g, redirect, render_template, request, url_for
+"""The overview, its charts, the audit log, the outbox and the payment sandbox."""
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth import staff_required
-from ..extensions import db
+from ..extensions import cache, db
+from ..i18n import format_locale, text_direction
 from ..models import OutboxMessage
-from ..services import sandbox_flow
-from . import bp
+from ..services import audit, metrics, sandbox_flow
+from . import bp, charts
+
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def _history():
+    """The charts' series, computed once a minute (the page's table and both images share them)."""
+    key = "staff:history"
+    series = cache.get(key)
+    if series is None:
+        series = (metrics.mrr_history(), metrics.weekly_movements())
+        cache.set(key, series, timeout=60)
+    return series
+
+
+@bp.get("/<lang>/staff/")
+@staff_required
+def overview():
+    mrr_history, weeks = _history()
+    return render_template(
+        "staff/overview.html", figures=metrics.overview(), mrr_history=mrr_history, weeks=weeks
+    )
+
+
+@bp.get("/<lang>/staff/charts/<name>.svg")
+@staff_required
+def chart(name):
+    """The overview's charts as SVG images (an <img> runs no script; its own CSP allows its styles)."""
+    rtl = text_direction(g.lang) == "rtl"
+    currency = request.args.get("currency", "usd")
+    if name == "mrr":
+        svg = charts.mrr_chart(_history()[0], currency, _("Monthly recurring revenue, last 12 months"),
+                               _("MRR"), rtl, format_locale(g.lang))  # fmt: skip
+    elif name == "movements":
+        svg = charts.movements_chart(_history()[1], _("New and churned supporters per week"),
+                                     _("New"), _("Churned"), rtl, format_locale(g.lang))  # fmt: skip
+    else:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/<lang>/staff/audit")
+@staff_required
+def audit_log():
+    return render_template(
+        "staff/audit.html", entries=audit.recent(before_id=request.args.get("before", type=int))
+    )
 
 
 @bp.get("/<lang>/staff/outbox")

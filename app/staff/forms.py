@@ -1,0 +1,62 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..billing.forms import to_minor_units
+
+
+class GrantForm(FlaskForm):
+    until = DateField(_l("Complimentary until"), validators=[DataRequired(_l("Choose a date."))])
+    submit = SubmitField(_l("Grant a complimentary membership"))
+
+
+class PromptForm(FlaskForm):
+    lang = RadioField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")],
+                      validators=[DataRequired()])  # fmt: skip
+    name = StringField(_l("Name (for staff)"), validators=[DataRequired(), Length(max=200)])
+    lines = TextAreaField(_l("Words, one line each"), validators=[DataRequired(), Length(max=2000)])
+    cta = StringField(_l("Link text"), validators=[DataRequired(), Length(max=200)])
+    amounts = StringField(_l("Monthly amounts, in dollars, separated by commas"),
+                          validators=[DataRequired(), Length(max=100)])  # fmt: skip
+    activate = BooleanField(_l("Make it the active prompt for its language"))
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save"))
+
+    def validate_amounts(self, field):
+        values = [to_minor_units(part, "usd") for part in field.data.split(",") if part.strip()]
+        if not values or None in values or len(values) > 5 or min(values) < 100:
+            raise ValidationError(_l("Give one to five amounts of at least 1, e.g. 1, 5, 10."))
+        self.minor_amounts = values
+
+
+class StaffAccountForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = RadioField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Admin"))],
+                      default="staff", validators=[DataRequired()])  # fmt: skip
+    submit = SubmitField(_l("Save"))
+
+
+class SupporterFilterForm(FlaskForm):
+    """GET filters: no CSRF (they change nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Email or Stripe id"), validators=[Optional(), Length(max=254)])
+    status = StringField(validators=[Optional()])
+    interval = StringField(validators=[Optional()])
+    min_amount = StringField(_l("Amount from"), validators=[Optional()])
+    max_amount = StringField(_l("Amount to"), validators=[Optional()])
+    lang = StringField(validators=[Optional()])
+    since = DateField(_l("Joined since"), validators=[Optional()])
+    sort = StringField(validators=[Optional()])

@@ -1,0 +1,110 @@
+"""Supporter metrics against hand-computed figures."""
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+
+from app.extensions import db
+from app.models import Payment
+from app.services import membership, metrics
+from app.services.membership import CompGrant, SubscriptionSnapshot
+
+NOW = datetime.now(UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def member(make_user):
+    """Factory: a reader whose subscription is in a given state."""
+    count = iter(range(1000))
+
+    def make(
+        status="active", amount=500, interval="month", currency="usd", cancel=False, period_end=None
+    ):
+        user = make_user(f"m{next(count)}@example.org")
+        snapshot = SubscriptionSnapshot(
+            subscription_id=f"sub_{user.id}", status=status, created=NOW, cancel_at_period_end=cancel,
+            current_period_end=period_end or NOW + 20 * DAY, amount=amount, currency=currency, interval=interval,
+        )  # fmt: skip
+        membership.apply(user, snapshot, "test", now=NOW)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def test_mrr_counts_a_twelfth_of_annual_plans_per_currency(member, make_user):
+    """Monthly at their amount, annual at a twelfth, currencies apart; comps and gifts count nothing."""
+    member(amount=500)
+    member(amount=12000, interval="year")  # 1,000 a month
+    member(amount=300, cancel=True)  # ending: counted until the period ends
+    member(amount=700, cancel=True, period_end=NOW - DAY)  # ended: not counted
+    member(amount=1000, currency="eur")
+    member(status="past_due", amount=200)  # failing, still counted (and at risk)
+    comp = make_user("comp@example.org")
+    membership.apply(comp, CompGrant(until=None), "comp")
+    db.session.add(Payment(kind="gift", amount=5000, currency="usd", status="paid"))
+    db.session.commit()
+    assert metrics.mrr(NOW) == {"usd": Fraction(2000), "eur": Fraction(1000)}
+    figures = metrics.overview(NOW)
+    assert figures.active_supporters == 5
+    assert figures.complimentary == 1
+    assert figures.failing == 1 and figures.at_risk == {"usd": Fraction(200)}
+    assert figures.gifts == {"usd": (1, 5000)}
+    assert figures.average_per_supporter("usd") == Fraction(2000, 5)
+
+
+def test_annual_amounts_stay_exact(member):
+    """A yearly 1,000 is 83⅓ a month: kept exact, not rounded per member."""
+    member(amount=1000, interval="year")
+    member(amount=1000, interval="year")
+    assert metrics.mrr(NOW) == {"usd": Fraction(2000, 12)}
+
+
+def test_new_churned_and_reactivated_this_month(member):
+    """Movements come from the status history: joins, lapses and returns in this month."""
+    staying = member()
+    leaving = member()
+    returning = member()
+    later = NOW + timedelta(seconds=1)
+    for user, status in ((leaving, "canceled"), (returning, "canceled")):
+        membership.apply(
+            user, SubscriptionSnapshot(f"sub_{user.id}", status, later), "lapsed", now=later
+        )
+    again = later + timedelta(seconds=1)
+    membership.apply(
+        returning, SubscriptionSnapshot(f"sub_{returning.id}", "active", again), "back", now=again
+    )
+    db.session.commit()
+    figures = metrics.overview(again + timedelta(seconds=1))
+    assert (figures.new, figures.churned, figures.reactivated) == (3, 2, 1)
+    assert figures.active_supporters == 2 and staying.membership.status.value == "active"
+    # at the start of the month: 2 active now - 3 new - 1 back + 2 gone = 0 -> no rate to speak of
+    assert figures.churn_rate is None
+
+
+def test_recovered_revenue_and_weekly_movements(member):
+    """A payment that failed then succeeded counts as recovered; weeks count joins."""
+    user = member()
+    db.session.add(Payment(user_id=user.id, kind="subscription", amount=500, currency="usd", status="paid",
+                           failure_code="insufficient_funds", interval="month"))  # fmt: skip
+    db.session.commit()
+    assert metrics.overview(NOW + DAY).recovered == {"usd": 500}
+    weeks = metrics.weekly_movements(now=NOW + timedelta(seconds=1))
+    assert len(weeks) == 12 and weeks[-1][1] == 1
+
+
+def test_mrr_history_from_paid_invoices(make_user):
+    """Monthly invoices count in their month; annual ones a twelfth for twelve months."""
+    user = make_user()
+    db.session.add_all([
+        Payment(user_id=user.id, kind="subscription", amount=500, currency="usd", status="paid",
+                interval="month", created_at=NOW),
+        Payment(user_id=user.id, kind="subscription", amount=12000, currency="usd", status="paid",
+                interval="year", created_at=NOW - timedelta(days=62)),
+    ])  # fmt: skip
+    db.session.commit()
+    history = metrics.mrr_history(now=NOW)
+    assert len(history) == 12
+    assert history[-1][1]["usd"] == Fraction(1500)

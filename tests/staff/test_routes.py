@@ -1,0 +1,203 @@
+"""Staff pages: access for every role, the dashboard in both languages, CSV, audit, replay."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry, MembershipStatus, Role, WebhookEvent
+from app.services import accounts, membership
+from tests.conftest import csrf_token
+
+STAFF_PAGES = [
+    "/en/staff/", "/ar/staff/", "/en/staff/charts/mrr.svg", "/en/staff/charts/movements.svg",
+    "/en/staff/supporters", "/en/staff/supporters.csv", "/en/staff/prompts", "/en/staff/prompts/new",
+    "/en/staff/webhooks", "/en/staff/audit", "/en/staff/outbox", "/en/staff/sandbox",
+]  # fmt: skip
+
+
+@pytest.fixture
+def people(make_user):
+    make_user("reader@example.org")
+    make_user("staff@example.org", role=Role.STAFF)
+    make_user("admin@example.org", role=Role.ADMIN)
+
+
+@pytest.mark.parametrize("url", [*STAFF_PAGES, "/en/staff/team"])
+def test_signed_out_readers_are_sent_to_sign_in(client, url):
+    """Signed out: the sign-in page."""
+    response = client.get(url)
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        f"{url[:3]}/login"
+    )
+
+
+@pytest.mark.parametrize("url", [*STAFF_PAGES, "/en/staff/team"])
+def test_readers_get_404(client, people, auth, url):
+    """A reader sees nothing of the staff pages."""
+    auth.login()
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", STAFF_PAGES)
+def test_staff_and_admins_get_every_staff_page(client, people, auth, url):
+    """Staff and admins get 200 on every staff page."""
+    for email in ("staff@example.org", "admin@example.org"):
+        auth.login(email=email)
+        assert client.get(url).status_code == 200, (email, url)
+        auth.logout()
+
+
+def test_only_admins_manage_staff(client, people, auth):
+    """The staff accounts page is for admins; what they change is audited."""
+    auth.login(email="staff@example.org")
+    assert client.get("/en/staff/team").status_code == 404
+    auth.logout()
+    auth.login(email="admin@example.org")
+    token = csrf_token(client, "/en/staff/team")
+    client.post(
+        "/en/staff/team", data={"email": "reader@example.org", "role": "staff", "csrf_token": token}
+    )
+    assert accounts.find_user("reader@example.org").role == Role.STAFF
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "staff role"))
+    assert entry.actor.email == "admin@example.org" and entry.details == {"role": "staff"}
+
+
+def x_labels(svg):
+    axis = re.search(r'<g class="axis x[^"]*">(.*?)</g></g>', svg, re.S).group(1)
+    return re.findall(r"<text[^>]*>([^<]+)</text>", axis)
+
+
+def test_the_dashboard_in_arabic_with_mirrored_charts(client, people, auth):
+    """The overview speaks Arabic; its charts are images with alt text, months named in Arabic."""
+    auth.login(email="staff@example.org")
+    page = client.get("/ar/staff/").get_data(as_text=True)
+    assert (
+        'lang="ar" dir="rtl"' in page
+        and 'src="/ar/staff/charts/mrr.svg"' in page
+        and "alt=" in page
+    )
+    chart = client.get("/ar/staff/charts/mrr.svg")
+    assert chart.mimetype == "image/svg+xml" and chart.headers[
+        "Content-Security-Policy"
+    ].startswith("default-src 'none'")
+    labels = x_labels(chart.get_data(as_text=True))
+    assert len(labels) == 12 and any(
+        "كانون" in label or "آذار" in label or "أيار" in label for label in labels
+    )
+
+
+def test_charts_mirror_for_right_to_left():
+    """Right to left: the months run the other way and the value axis moves to the right."""
+    from datetime import date
+
+    from app.staff import charts
+
+    history = [(date(2026, month, 1), {"usd": 100 * month}) for month in range(1, 13)]
+    ltr = charts.mrr_chart(history, "usd", "MRR", "MRR", rtl=False, locale="en")
+    rtl = charts.mrr_chart(history, "usd", "MRR", "MRR", rtl=True, locale="en")
+    assert x_labels(ltr)[0] == "Jan 2026" and x_labels(rtl) == x_labels(ltr)[::-1]
+    assert 'class="axis y2' in rtl and 'class="axis y2' not in ltr
+
+
+def test_supporter_search_filters_and_pages(client, people, auth, make_user):
+    """Search by email, filter by status, and page through."""
+    for n in range(55):
+        user = make_user(f"fan{n:02d}@example.org")
+        membership.grant_comp(user, None, "test")
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    page = client.get("/en/staff/supporters?status=complimentary").get_data(as_text=True)
+    assert page.count("fan") == 50 and 'rel="next"' in page
+    assert "fan54@example.org" in client.get("/en/staff/supporters?q=FAN54").get_data(as_text=True)
+    second = client.get("/en/staff/supporters?status=complimentary&page=2").get_data(as_text=True)
+    assert second.count("fan") == 5
+
+
+def test_csv_export_neutralises_formulas_and_is_audited(client, people, auth, make_user):
+    """Cells starting with = + - @ are neutralised; the export is streamed and written to the audit log."""
+    for email in ("=cmd|calc@example.org", "+1@example.org", "-2@example.org", "@3@example.org"):
+        membership.grant_comp(make_user(email), None, "test")
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    response = client.get("/en/staff/supporters.csv?status=complimentary")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    emails = {row[0] for row in rows[1:]}
+    assert emails == {
+        "'=cmd|calc@example.org",
+        "'+1@example.org",
+        "'-2@example.org",
+        "'@3@example.org",
+    }
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export")) is not None
+
+
+def test_grant_and_revoke_are_audited_and_on_the_timeline(client, people, auth):
+    """Staff grant and revoke a comp; both are audited and shown on the supporter's page."""
+    auth.login(email="staff@example.org")
+    reader = accounts.find_user("reader@example.org")
+    url = f"/en/staff/supporters/{reader.id}"
+    client.post(f"{url}/grant", data={"until": "2099-01-31", "csrf_token": csrf_token(client, url)})
+    db.session.refresh(reader)
+    assert reader.membership.status == MembershipStatus.COMPLIMENTARY
+    client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url)})
+    db.session.refresh(reader.membership)
+    assert reader.membership.status == MembershipStatus.LAPSED
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.subject_id == reader.id)
+    ).all()
+    assert sorted(actions) == ["grant", "revoke"]
+    page = client.get(url).get_data(as_text=True)
+    assert "complimentary membership granted by staff@example.org" in page and "revoke" in page
+
+
+def test_replay_applies_a_failed_event_once(
+    client, auth, make_user, stripe_http, stripe_state, subscriber, deliver
+):
+    """A failed event replayed from the ledger page applies once; a second replay is refused."""
+    from tests.billing.conftest import invoice
+    from tests.stripe_fakes import make_event
+
+    event = make_event("invoice.paid", invoice(), event_id="evt_replay")
+    stripe_http.fail_connection()
+    assert deliver(event).status_code == 500
+    make_user("staff@example.org", role=Role.STAFF)
+    auth.login(email="staff@example.org")
+    url = "/en/staff/webhooks/evt_replay"
+    assert "Replay this event" in client.get(url).get_data(as_text=True)
+    client.post(f"{url}/replay", data={"csrf_token": csrf_token(client, url)})
+    row = db.session.get(WebhookEvent, "evt_replay")
+    db.session.refresh(row)
+    assert row.state == "applied" and row.attempts == 2
+    client.post(f"{url}/replay", data={"csrf_token": csrf_token(client, url)})
+    db.session.refresh(row)
+    assert row.attempts == 2
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "replay")).target
+        == "evt_replay"
+    )
+    assert json.loads(json.dumps(row.payload))["id"] == "evt_replay"
+
+
+def test_prompt_preview_then_save_and_activate(client, people, auth):
+    """Staff preview a prompt, then save it as the active one; readers see it at once."""
+    auth.login(email="staff@example.org")
+    data = {"lang": "en", "name": "Winter", "lines": "Winter is hard..\\nHelp us report it..", "cta": "Give",
+            "amounts": "2, 7", "activate": "y", "csrf_token": csrf_token(client, "/en/staff/prompts/new")}  # fmt: skip
+    preview = client.post("/en/staff/prompts/new", data={**data, "preview": "Preview"}).get_data(
+        as_text=True
+    )
+    assert "Winter is hard.." in preview and "$7 a month" in preview.replace(
+        '<bdi dir="ltr">', ""
+    ).replace("</bdi>", "")
+    client.post("/en/staff/prompts/new", data={**data, "submit": "Save"})
+    auth.logout()
+    assert "Winter is hard.." in client.get("/en/").get_data(as_text=True)
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "prompt edit")) is not None
+    )
