@@ -13,10 +13,11 @@ from .extensions import db
 from .models import Article, Role
 from .payments import get_gateway
 from .payments.gateway import GatewayError
-from .services import accounts, importer, membership, prompts, reconcile
+from .services import accounts, demo, importer, membership, prompts, reconcile
 
 SAMPLE_POSTS = Path(__file__).resolve().parent / "sample_content" / "posts.json"
 
+demo_cli = AppGroup("demo", help="Demonstration data.")
 stripe_cli = AppGroup("stripe", help="Stripe: the product catalogue and reconciliation.")
 members_cli = AppGroup("members", help="Memberships: complimentary grants and expiry.")
 users_cli = AppGroup("users", help="Accounts: staff and admins.")
@@ -155,7 +156,17 @@ def stripe_reconcile_command(days: int) -> None:
     )
 
 
+@demo_cli.command("seed")
+@click.option("--supporters", default=1000, show_default=True, help="How many supporters to add.")
+def demo_seed_command(supporters: int) -> None:
+    """Add a year of demo supporters, payments and webhook events (about ten events each)."""
+    with click.progressbar(length=supporters, label="Seeding supporters") as bar:
+        events = demo.seed(supporters, on_batch=bar.update)
+    click.echo(f"{supporters} supporters and {events} webhook events added.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_cli)
     app.cli.add_command(stripe_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(prompts_cli)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import BenchError
+from .dashboard import run_dashboard
 from .loadgen import PythonLoad
 from .prepare import ARTICLE_PATH, prepare_database
 from .results import Result, machine, summarize, table
@@ -115,6 +116,7 @@ def run(settings: Settings) -> None:
     )
     print(machine())
     print(table({name: summarize(rounds) for name, rounds in results.items()}))
+    run_dashboard()
 
 
 def _terminated(signum, _frame) -> None:

@@ -53,7 +53,9 @@ class User(UserMixin, db.Model):
     # Bumped by sign-out and password changes: every older session or remember cookie is refused.
     session_version: Mapped[int] = mapped_column(default=1)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def get_id(self) -> str:

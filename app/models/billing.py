@@ -46,7 +46,10 @@ class Payment(db.Model):
     """A charge: a subscription invoice or a one-time gift, keyed by the provider's ids."""
 
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_kind_status_created", "kind", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_payments_kind_status_created", "kind", "status", "created_at"),
+        Index("ix_payments_updated", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(

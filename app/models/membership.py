@@ -66,7 +66,10 @@ class MembershipChange(db.Model):
     """One change of status: the timeline staff see."""
 
     __tablename__ = "membership_changes"
-    __table_args__ = (Index("ix_membership_changes_to_at", "to_status", "at"),)
+    __table_args__ = (
+        Index("ix_membership_changes_to_at", "to_status", "at"),
+        Index("ix_membership_changes_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(

@@ -135,36 +135,57 @@ def _sum_by_currency(*conditions) -> dict[str, int]:
     return {currency: int(total or 0) for currency, total in rows}
 
 
+def _month(column):
+    """The first day of the column's month, as text (one spelling for SQLite and PostgreSQL)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-01", column)
+
+
+def _week(column):
+    """The Monday starting the column's week, as text."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
+    return func.date(column, "-6 days", "weekday 1")
+
+
+def _month_starts(months: int, now: datetime) -> list[date]:
+    starts = [month_start(now)]
+    for _ in range(months - 1):
+        starts.insert(0, month_start(starts[0] - timedelta(days=1)))
+    return [start.date() for start in starts]
+
+
 def mrr_history(
     months: int = 12, now: datetime | None = None
 ) -> list[tuple[date, dict[str, Fraction]]]:
     """MRR earned per month from paid invoices: a monthly invoice counts in its month, an annual one
-    a twelfth in each of the twelve months from its payment. Oldest month first."""
+    a twelfth in each of the twelve months from its payment. Oldest month first; one query."""
     now = now or datetime.now(UTC)
-    starts = [month_start(now)]
-    for _ in range(months - 1):
-        starts.insert(0, month_start(starts[0] - timedelta(days=1)))
-    history = []
-    for start in starts:
-        end = month_start(start + timedelta(days=32))
-        year_ago = month_start(start - timedelta(days=334))
-        rows = db.session.execute(
-            select(
-                Payment.currency,
-                func.sum(case((and_(Payment.interval == "month", Payment.created_at >= start), Payment.amount), else_=0)),
-                func.sum(case((Payment.interval == "year", Payment.amount), else_=0)),
-            )
-            .where(Payment.kind == "subscription", Payment.status.in_(["paid", "refunded", "disputed"]),
-                   Payment.created_at >= year_ago, Payment.created_at < end)
-            .group_by(Payment.currency)
-        ).all()  # fmt: skip
-        history.append(
-            (
-                start.date(),
-                {c: Fraction(int(m or 0)) + Fraction(int(y or 0), 12) for c, m, y in rows},
-            )
-        )
-    return history
+    starts = _month_starts(months, now)
+    since = datetime.combine(_month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0],
+                             datetime.min.time(), UTC)  # fmt: skip
+    month = _month(Payment.created_at)
+    rows = db.session.execute(
+        select(month, Payment.interval, Payment.currency, func.sum(Payment.amount))
+        .where(Payment.kind == "subscription", Payment.status.in_(["paid", "refunded", "disputed"]),
+               Payment.created_at >= since)
+        .group_by(month, Payment.interval, Payment.currency)
+    ).all()  # fmt: skip
+    history = {start: {} for start in starts}
+    for paid_month, interval, currency, total in rows:
+        paid = date.fromisoformat(str(paid_month)[:10])
+        for start in starts:
+            counts = paid == start if interval == "month" else _within_year(paid, start)
+            if counts and interval in ("month", "year"):
+                share = Fraction(int(total)) if interval == "month" else Fraction(int(total), 12)
+                history[start][currency] = history[start].get(currency, Fraction(0)) + share
+    return list(history.items())
+
+
+def _within_year(paid: date, month: date) -> bool:
+    months_after = (month.year - paid.year) * 12 + month.month - paid.month
+    return 0 <= months_after < 12
 
 
 def weekly_movements(weeks: int = 12, now: datetime | None = None) -> list[tuple[date, int, int]]:
@@ -173,9 +194,20 @@ def weekly_movements(weeks: int = 12, now: datetime | None = None) -> list[tuple
     this_week = (now - timedelta(days=now.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    rows = []
-    for back in range(weeks - 1, -1, -1):
-        start = this_week - timedelta(weeks=back)
-        new, churned, _ = _movements(start, start + timedelta(weeks=1))
-        rows.append((start.date(), new, churned))
-    return rows
+    first = this_week - timedelta(weeks=weeks - 1)
+    change = MembershipChange
+    new = and_(
+        change.to_status.in_(WITH_ACCESS), change.from_status.in_([Status.NONE, Status.PENDING])
+    )
+    churned = and_(change.to_status == Status.LAPSED, change.from_status.in_(WITH_ACCESS))
+    week = _week(change.at)
+    rows = db.session.execute(
+        select(week, func.count(func.distinct(case((new, change.membership_id)))),
+               func.count(func.distinct(case((churned, change.membership_id)))))
+        .where(change.at >= first).group_by(week)
+    ).all()  # fmt: skip
+    counts = {date.fromisoformat(str(start)[:10]): (int(n), int(c)) for start, n, c in rows}
+    return [
+        (day, *counts.get(day, (0, 0)))
+        for day in ((first + timedelta(weeks=index)).date() for index in range(weeks))
+    ]

@@ -1,0 +1,111 @@
+"""`flask demo seed`: a realistic year of supporters, payments and webhook events, for demos and for
+measuring the staff pages at scale. Rows go in by bulk inserts, a batch at a time."""
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select, text
+
+from ..extensions import db
+from ..models import Membership, MembershipChange, MembershipStatus, Payment, User, WebhookEvent
+
+Status = MembershipStatus
+BATCH = 2000
+# (status, share): most supporters pay; some lapsed over the year, a few fail or are comped.
+STATUSES = [(Status.ACTIVE, 0.70), (Status.ENDING, 0.05), (Status.PAST_DUE, 0.03),
+            (Status.LAPSED, 0.17), (Status.COMPLIMENTARY, 0.02), (Status.PENDING, 0.03)]  # fmt: skip
+AMOUNTS = [100, 100, 100, 500, 500, 1000, 300, 2000]
+
+
+def seed(
+    supporters: int, on_batch: Callable[[int], None] | None = None, now: datetime | None = None
+) -> int:
+    """Add `supporters` demo supporters (emails demo-<n>@example.org); returns the events stored."""
+    now = now or datetime.now(UTC)
+    rng = random.Random(20260101)  # noqa: S311 - demo data, the same every run
+    first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
+    events = 0
+    for offset in range(0, supporters, BATCH):
+        size = min(BATCH, supporters - offset)
+        events += _batch(rng, first + offset, size, now)
+        db.session.commit()
+        if on_batch:
+            on_batch(size)
+    _advance_sequences()
+    return events
+
+
+def _advance_sequences() -> None:
+    """PostgreSQL: ids were given explicitly, so move the id sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("users", "memberships"):
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+        ))  # fmt: skip
+    db.session.commit()
+
+
+def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
+    users, members, changes, payments, events = [], [], [], [], []
+    for user_id in range(first_id, first_id + size):
+        joined = now - timedelta(days=rng.uniform(1, 365))
+        status = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])[0]
+        interval = "year" if rng.random() < 0.15 else "month"
+        amount = rng.choice(AMOUNTS) * (12 if interval == "year" else 1)
+        customer = f"cus_demo{user_id}"
+        subscription = f"sub_demo{user_id}"
+        users.append({"id": user_id, "key": uuid.uuid4().hex, "email": f"demo-{user_id}@example.org",
+                      "password_hash": None, "role": "reader", "language": "ar" if rng.random() < 0.4 else "en",
+                      "reading_mode": "single", "session_version": 1, "created_at": joined,
+                      "stripe_customer_id": customer})  # fmt: skip
+        months = max(1, int((now - joined).days // 30))
+        end = joined + timedelta(days=30 * months if interval == "month" else 365)
+        ended = status == Status.LAPSED
+        members.append({"id": user_id, "user_id": user_id, "status": status.value,
+                        "paid_status": None if status == Status.COMPLIMENTARY else status.value,
+                        "amount": amount, "currency": "usd", "interval": interval,
+                        "current_period_end": end if not ended else joined + timedelta(days=30),
+                        "cancel_at_period_end": status == Status.ENDING, "comp_granted": status == Status.COMPLIMENTARY,
+                        "comp_until": None, "subscription_id": subscription, "snapshot_at": now,
+                        "grace_until": now + timedelta(days=5) if status == Status.PAST_DUE else None,
+                        "updated_at": now})  # fmt: skip
+        first_status = Status.COMPLIMENTARY if status == Status.COMPLIMENTARY else Status.ACTIVE
+        changes.append({"membership_id": user_id, "from_status": "none", "to_status": first_status.value,
+                        "cause": "customer.subscription.created", "at": joined})  # fmt: skip
+        if status not in (Status.ACTIVE, Status.COMPLIMENTARY):
+            changes.append({"membership_id": user_id, "from_status": "active", "to_status": status.value,
+                            "cause": "customer.subscription.updated",
+                            "at": joined + (now - joined) * rng.uniform(0.5, 1)})  # fmt: skip
+        paid_times = [
+            joined + timedelta(days=30 * n) for n in range(months if interval == "month" else 1)
+        ]
+        if ended:
+            paid_times = paid_times[: max(1, len(paid_times) // 2)]
+        if status == Status.COMPLIMENTARY:
+            paid_times = []
+        for n, paid_at in enumerate(paid_times):
+            invoice = f"in_demo{user_id}_{n}"
+            payments.append({"user_id": user_id, "kind": "subscription", "invoice_id": invoice,
+                             "subscription_id": subscription, "amount": amount, "amount_refunded": 0,
+                             "currency": "usd", "interval": interval, "status": "paid", "created_at": paid_at,
+                             "updated_at": paid_at})  # fmt: skip
+            for kind in ("invoice.paid", "payment_intent.succeeded"):
+                events.append(_event(kind, customer, invoice, paid_at))
+        events.append(_event("customer.subscription.created", customer, subscription, joined))
+        events.append(_event("customer.created", customer, customer, joined))
+    for model, rows in ((User, users), (Membership, members), (MembershipChange, changes),
+                        (Payment, payments), (WebhookEvent, events)):  # fmt: skip
+        for start in range(0, len(rows), BATCH):
+            db.session.execute(insert(model.__table__), rows[start : start + BATCH])
+    return len(events)
+
+
+def _event(event_type: str, customer: str, object_id: str, at: datetime) -> dict:
+    event_id = f"evt_demo_{uuid.uuid4().hex[:20]}"
+    payload = {"id": event_id, "object": "event", "type": event_type, "created": int(at.timestamp()),
+               "data": {"object": {"id": object_id, "customer": customer}}, "livemode": False}  # fmt: skip
+    return {"id": event_id, "type": event_type, "created": at, "customer_id": customer, "payload": payload,
+            "state": "applied", "received_at": at, "applied_at": at, "attempts": 1}  # fmt: skip
