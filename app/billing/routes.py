@@ -130,21 +130,21 @@ def authenticate(key):
 def done(key):
     """The return page: fulfils from a re-fetched subscription or payment, then welcomes or waits."""
     attempt = _own_attempt(key)
-    try:
-        state = billing.fulfil_attempt(attempt)
-    except GatewayError:
-        state = "processing"
-    return render_template("billing/done.html", attempt=attempt, state=state), 200
+    return render_template("billing/done.html", attempt=attempt, state=_fulfil(attempt))
 
 
 @bp.get("/<lang>/support/status/<key>")
 def status(key):
-    attempt = _own_attempt(key)
+    """What the return page polls: processing, succeeded or failed."""
+    return jsonify(state=_fulfil(_own_attempt(key)))
+
+
+def _fulfil(attempt) -> str:
+    """The attempt's state after fulfilling what was paid; a provider hiccup just means 'processing'."""
     try:
-        state = billing.fulfil_attempt(attempt)
+        return billing.fulfil_attempt(attempt)
     except GatewayError:
-        state = "processing"
-    return jsonify(state=state)
+        return "processing"
 
 
 def _payment_page(attempt, secret, form):

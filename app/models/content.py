@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..extensions import db
 
@@ -23,24 +23,25 @@ article_tags = Table(
 )
 
 
-class Section(db.Model):
+class Term:
+    """A section or tag: a name and slug in one language (each language has its own terms)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    slug: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (UniqueConstraint("lang", "slug"),)
+
+
+class Section(Term, db.Model):
     __tablename__ = "sections"
-    __table_args__ = (UniqueConstraint("lang", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lang: Mapped[str] = mapped_column(String(8))
-    slug: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(200))
 
 
-class Tag(db.Model):
+class Tag(Term, db.Model):
     __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("lang", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lang: Mapped[str] = mapped_column(String(8))
-    slug: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(200))
 
 
 class Article(db.Model):

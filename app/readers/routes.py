@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 
 from ..extensions import csrf
 from ..i18n import LANG_COOKIE, languages, preferred_language
@@ -46,7 +47,9 @@ def home():
     page = content.list_latest(g.lang, request.args.get("page", 1, type=int))
     if page.number > 1 and not page.items:
         abort(404)
-    return render_template("readers/home.html", page=page, **_chrome())
+    return render_template(
+        "readers/listing.html", heading=_("Latest news"), is_home=True, page=page, **_chrome()
+    )
 
 
 @bp.get("/<lang>/articles/<slug>")
@@ -59,16 +62,20 @@ def article(slug):
 @bp.get("/<lang>/sections/<slug>")
 @cacheable
 def section(slug):
-    found = content.find_section(g.lang, slug) or abort(404)
-    page = content.list_section_articles(found, request.args.get("page", 1, type=int))
-    return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
+    return _listing(content.find_section(g.lang, slug), content.list_section_articles)
 
 
 @bp.get("/<lang>/tags/<slug>")
 @cacheable
 def tag(slug):
-    found = content.find_tag(g.lang, slug) or abort(404)
-    page = content.list_tag_articles(found, request.args.get("page", 1, type=int))
+    return _listing(content.find_tag(g.lang, slug), content.list_tag_articles)
+
+
+def _listing(found, list_articles):
+    """A section's or tag's stories, a page at a time."""
+    if found is None:
+        abort(404)
+    page = list_articles(found, request.args.get("page", 1, type=int))
     return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
 
 

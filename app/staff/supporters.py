@@ -25,11 +25,15 @@ from . import bp
 from .forms import GrantForm, SupporterFilterForm
 
 
-def _query(form: SupporterFilterForm) -> supporters.SupporterQuery:
+def _filters() -> tuple[SupporterFilterForm, supporters.SupporterQuery]:
+    """The list's filters from the query string (invalid ones are ignored)."""
+    form = SupporterFilterForm(request.args)
+    form.validate()
+
     def amount(field):
         return to_minor_units(field.data, "usd") if field.data else None
 
-    return supporters.SupporterQuery(
+    return form, supporters.SupporterQuery(
         q=form.q.data or "", status=form.status.data or "", interval=form.interval.data or "",
         min_amount=amount(form.min_amount), max_amount=amount(form.max_amount), lang=form.lang.data or "",
         since=form.since.data, sort=form.sort.data or "newest", page=request.args.get("page", 1, type=int),
@@ -39,9 +43,7 @@ def _query(form: SupporterFilterForm) -> supporters.SupporterQuery:
 @bp.get("/<lang>/staff/supporters")
 @staff_required
 def supporter_list():
-    form = SupporterFilterForm(request.args)
-    form.validate()
-    query = _query(form)
+    form, query = _filters()
     rows, has_next = supporters.find_supporters(query)
     return render_template(
         "staff/supporters.html", form=form, rows=rows, has_next=has_next, query=query
@@ -51,9 +53,7 @@ def supporter_list():
 @bp.get("/<lang>/staff/supporters.csv")
 @staff_required
 def supporter_export():
-    form = SupporterFilterForm(request.args)
-    form.validate()
-    query = _query(form)
+    _, query = _filters()
     audit.record(current_user, "export", "supporters.csv", filters=request.args.to_dict())
     db.session.commit()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
