@@ -92,7 +92,11 @@ class DevelopmentConfig(Config):
     """Local runs: SQLite file, sample content, the offline payment sandbox."""
 
     ENV_NAME = "development"
-    SANDBOX_SETTLE_SECONDS = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SANDBOX_SETTLE_SECONDS = float(_env("SANDBOX_SETTLE_SECONDS", "2") or 2)
+
     DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development default, refused in production
 
 

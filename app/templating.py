@@ -77,9 +77,9 @@ def split_after_paragraph(html: str, count: int) -> tuple[Markup, Markup]:
     return Markup(html[:cut]), Markup(html[cut:])  # noqa: S704
 
 
-def long_date(value: datetime) -> str:
-    """A publication date as the outlet writes it in the page's language."""
-    return format_date(value, "long", locale=format_locale())
+def long_date(value: datetime, lang: str | None = None) -> str:
+    """A date as the outlet writes it, in the page's language or `lang`."""
+    return format_date(value, "long", locale=format_locale(lang))
 
 
 def iso_datetime(value: datetime) -> str:

@@ -52,11 +52,12 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def db_session(request, app):
+def db_session(request):
     """Run the test inside a transaction that is rolled back afterwards (savepoints inside)."""
     if request.node.get_closest_marker("own_app"):
         yield None
         return
+    app = request.getfixturevalue("app")
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

@@ -39,7 +39,7 @@ class SupportForm(FlaskForm):
     )
     amount = RadioField(_l("Amount"), validators=[DataRequired(_l("Choose an amount."))])
     other_amount = StringField(_l("Another amount"), validators=[Optional(), Length(max=12)],
-                               render_kw={"inputmode": "decimal", "autocomplete": "off"})  # fmt: skip
+                               render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"})  # fmt: skip
     covers_fee = BooleanField(_l("Add the card fee so Enab Baladi receives the full amount"))
     email = EmailField(
         _l("Email"),
@@ -76,10 +76,10 @@ class TestCardForm(FlaskForm):
     __test__ = False
     card_number = StringField(
         _l("Test card number"), validators=[DataRequired(_l("Enter a test card number."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"},
     )  # fmt: skip
-    expiry = StringField(_l("Expiry (MM/YY)"), default="12/34")
-    cvc = StringField(_l("CVC"), default="123")
+    expiry = StringField(_l("Expiry (MM/YY)"), default="12/34", render_kw={"dir": "ltr"})
+    cvc = StringField(_l("CVC"), default="123", render_kw={"dir": "ltr"})
     submit = SubmitField(_l("Pay"))
 
 
@@ -93,7 +93,7 @@ class ChangeSupportForm(FlaskForm):
         _l("How often"), choices=FREQUENCY_CHOICES[:2], validators=[DataRequired()]
     )
     amount = StringField(_l("Monthly amount"), validators=[DataRequired(_l("Enter an amount."))],
-                         render_kw={"inputmode": "decimal"})  # fmt: skip
+                         render_kw={"inputmode": "decimal", "dir": "ltr"})  # fmt: skip
     submit = SubmitField(_l("Change my support"))
 
 

@@ -1,17 +1,21 @@
 """The support prompt: the active copy per language, its amount choices, and first-party counting."""
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import cache, db
 from ..models import Prompt, PromptStat
 from ..pagecache import bump_content_version, content_version
 
+log = logging.getLogger(__name__)
 EVENTS = ("impressions", "clicks")
 REDIS_KEY = "prompt-stats"
 
@@ -68,11 +72,16 @@ def record_prompt_event(prompt_id: int, event: str, day: date | None = None) -> 
         return False
     day = day or datetime.now(UTC).date()
     redis = _redis()
-    if redis is not None:
-        redis.hincrby(REDIS_KEY, f"{prompt_id}:{day.isoformat()}:{event}", 1)
-    else:
-        _add_counts(prompt_id, day, {event: 1})
-        db.session.commit()
+    try:
+        if redis is not None:
+            redis.hincrby(REDIS_KEY, f"{prompt_id}:{day.isoformat()}:{event}", 1)
+        else:
+            _add_counts(prompt_id, day, {event: 1})
+            db.session.commit()
+    except (SQLAlchemyError, RedisError):  # a counter must never fail the page it counts
+        db.session.rollback()
+        log.warning("prompt %s: %s not counted", prompt_id, event, exc_info=True)
+        return False
     return True
 
 
