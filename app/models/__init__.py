@@ -2,7 +2,7 @@
 
 from .accounts import ReadingMode, Role, User
 from .audit import AuditEntry
-from .billing import Payment, PaymentAttempt, WebhookEvent
+from .billing import Payment, PaymentAttempt, RevenueMonth, WebhookEvent
 from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
@@ -22,6 +22,7 @@ __all__ = [
     "Prompt",
     "PromptStat",
     "ReadingMode",
+    "RevenueMonth",
     "Role",
     "SandboxObject",
     "Section",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,8 +48,10 @@ class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         Index("ix_payments_kind_status_created", "kind", "status", "created_at"),
-        Index("ix_payments_updated", "updated_at"),
-    )
+        # Recovered payments (failed, then paid) are few: a partial index finds them at once.
+        Index("ix_payments_recovered", "updated_at", postgresql_where=text("failure_code IS NOT NULL"),
+              sqlite_where=text("failure_code IS NOT NULL")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -72,6 +74,18 @@ class Payment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class RevenueMonth(db.Model):
+    """Subscription revenue collected per month, plan interval and currency: a running total kept as
+    payments are first paid, so the MRR history reads a few rows instead of every payment."""
+
+    __tablename__ = "revenue_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    interval: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class WebhookEvent(db.Model):

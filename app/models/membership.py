@@ -36,6 +36,7 @@ class Membership(db.Model):
     """The projection of a reader's newest subscription snapshot, plus our own policy."""
 
     __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_status_amount", "status", "amount"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from babel.numbers import get_currency_precision
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Membership, Payment, PaymentAttempt, User
+from ..models import Membership, Payment, PaymentAttempt, RevenueMonth, User
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError, Subscription
 from . import accounts, ledger, membership
@@ -200,6 +202,7 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str, 
     if payment is None:
         payment = Payment(kind=kind, user_id=user.id if user else None, currency=currency)
         db.session.add(payment)
+    first_paid = status == "paid" and payment.status != "paid"
     if payment.status in (None, "failed", "paid") or status == "paid":
         payment.status = status if payment.status != "paid" else "paid"
     payment.amount = amount or payment.amount or 0
@@ -211,7 +214,29 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str, 
     payment.receipt_url = receipt_url or payment.receipt_url
     payment.interval = payment.interval or interval
     db.session.flush()
+    if first_paid and kind == "subscription" and payment.interval:
+        add_revenue(
+            payment.created_at or datetime.now(UTC), payment.interval, currency, payment.amount
+        )
     return payment
+
+
+def add_revenue(paid_at: datetime, interval: str, currency: str, amount: int) -> None:
+    """Add a first-time paid subscription payment to its month's running total."""
+    add_revenue_rows([{"month": paid_at.date().replace(day=1), "interval": interval,
+                       "currency": currency, "amount": amount}])  # fmt: skip
+
+
+def add_revenue_rows(rows: list[dict]) -> None:
+    """Upsert-add several (month, interval, currency, amount) totals."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = RevenueMonth.__table__
+    for row in rows:
+        statement = insert(table).values(**row)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.month, table.c.interval, table.c.currency],
+            set_={"amount": table.c.amount + statement.excluded.amount},
+        ))  # fmt: skip
 
 
 def settle_attempts(*, status: str, subscription_id: str | None = None,

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, Payment, User, WebhookEvent
+from . import billing
 
 Status = MembershipStatus
 BATCH = 2000
@@ -38,7 +39,8 @@ def seed(
 
 
 def _advance_sequences() -> None:
-    """PostgreSQL: ids were given explicitly, so move the id sequences past them."""
+    """PostgreSQL: ids were given explicitly, so move the id sequences past them; and refresh the
+    planner's statistics, which a bulk load leaves behind (queries would choose badly)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for table in ("users", "memberships"):
@@ -46,6 +48,8 @@ def _advance_sequences() -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
         ))  # fmt: skip
     db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
 
 
 def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
@@ -100,6 +104,16 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
                         (Payment, payments), (WebhookEvent, events)):  # fmt: skip
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model.__table__), rows[start : start + BATCH])
+    totals: dict[tuple, int] = {}
+    for payment in payments:
+        key = (
+            payment["created_at"].date().replace(day=1),
+            payment["interval"],
+            payment["currency"],
+        )
+        totals[key] = totals.get(key, 0) + payment["amount"]
+    billing.add_revenue_rows([{"month": month, "interval": interval, "currency": currency, "amount": amount}
+                              for (month, interval, currency), amount in totals.items()])  # fmt: skip
     return len(events)
 
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Membership, MembershipChange, MembershipStatus, Payment
+from ..models import Membership, MembershipChange, MembershipStatus, Payment, RevenueMonth
 
 Status = MembershipStatus
 WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
@@ -45,11 +45,10 @@ def overview(now: datetime | None = None) -> Overview:
     now = now or datetime.now(UTC)
     start = month_start(now)
     result = Overview()
-    result.active_supporters = _count_paying(now)
+    result.active_supporters, result.mrr = _paying_totals(now)
     result.complimentary = db.session.scalar(
         select(func.count(Membership.id)).where(Membership.status == Status.COMPLIMENTARY)
     )
-    result.mrr = mrr(now)
     result.new, result.churned, result.reactivated = _movements(start, now)
     at_start = result.active_supporters - result.new - result.reactivated + result.churned
     result.churn_rate = Fraction(result.churned, at_start) if at_start > 0 else None
@@ -75,43 +74,48 @@ def _paying(now: datetime):
     )
 
 
-def _count_paying(now: datetime) -> int:
-    return db.session.scalar(select(func.count(Membership.id)).where(_paying(now)))
+def _paying_totals(now: datetime) -> tuple[int, dict[str, Fraction]]:
+    """Paying supporters and MRR per currency, in one pass over the memberships."""
+    monthly = func.sum(case((Membership.interval == "month", Membership.amount), else_=0))
+    yearly = func.sum(case((Membership.interval == "year", Membership.amount), else_=0))
+    rows = db.session.execute(
+        select(Membership.currency, func.count(Membership.id), monthly, yearly)
+        .where(_paying(now))
+        .group_by(Membership.currency)
+    ).all()
+    count = sum(row[1] for row in rows)
+    return count, {c: Fraction(int(m or 0)) + Fraction(int(y or 0), 12) for c, _, m, y in rows if c}
 
 
 def mrr(now: datetime | None = None) -> dict[str, Fraction]:
     """Monthly recurring revenue per currency, in minor units (exact)."""
-    now = now or datetime.now(UTC)
-    monthly = func.sum(case((Membership.interval == "month", Membership.amount), else_=0))
-    yearly = func.sum(case((Membership.interval == "year", Membership.amount), else_=0))
-    rows = db.session.execute(
-        select(Membership.currency, monthly, yearly)
-        .where(_paying(now))
-        .group_by(Membership.currency)
-    ).all()
-    return {
-        currency: Fraction(int(m or 0)) + Fraction(int(y or 0), 12)
-        for currency, m, y in rows
-        if currency
-    }
+    return _paying_totals(now or datetime.now(UTC))[1]
+
+
+_NEW = (tuple(WITH_ACCESS), (Status.NONE, Status.PENDING))
+_CHURNED = ((Status.LAPSED,), tuple(WITH_ACCESS))
+_BACK = (tuple(WITH_ACCESS), (Status.LAPSED,))
+
+
+def _movement(kind, start: datetime, end: datetime | None = None, by=None):
+    """Memberships that moved (to, from) in [start, end), each counted once; grouped by `by` if given.
+    Each is a range scan of the (to_status, at) index."""
+    to, from_ = kind
+    change = MembershipChange
+    columns = [by] if by is not None else []
+    statement = select(*columns, func.count(func.distinct(change.membership_id))).where(
+        change.to_status.in_(to), change.from_status.in_(from_), change.at >= start
+    )
+    if end is not None:
+        statement = statement.where(change.at < end)
+    if by is not None:
+        return db.session.execute(statement.group_by(by)).all()
+    return int(db.session.scalar(statement) or 0)
 
 
 def _movements(start: datetime, end: datetime) -> tuple[int, int, int]:
     """New, churned and reactivated supporters between `start` and `end` (each counted once)."""
-    change = MembershipChange
-    new = and_(
-        change.to_status.in_(WITH_ACCESS), change.from_status.in_([Status.NONE, Status.PENDING])
-    )
-    churned = and_(change.to_status == Status.LAPSED, change.from_status.in_(WITH_ACCESS))
-    back = and_(change.to_status.in_(WITH_ACCESS), change.from_status == Status.LAPSED)
-    row = db.session.execute(
-        select(
-            func.count(func.distinct(case((new, change.membership_id)))),
-            func.count(func.distinct(case((churned, change.membership_id)))),
-            func.count(func.distinct(case((back, change.membership_id)))),
-        ).where(change.at >= start, change.at < end)
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+    return tuple(_movement(kind, start, end) for kind in (_NEW, _CHURNED, _BACK))
 
 
 def _failing() -> tuple[int, dict[str, Fraction]]:
@@ -135,13 +139,6 @@ def _sum_by_currency(*conditions) -> dict[str, int]:
     return {currency: int(total or 0) for currency, total in rows}
 
 
-def _month(column):
-    """The first day of the column's month, as text (one spelling for SQLite and PostgreSQL)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-01", column)
-
-
 def _week(column):
     """The Monday starting the column's week, as text."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -160,24 +157,20 @@ def mrr_history(
     months: int = 12, now: datetime | None = None
 ) -> list[tuple[date, dict[str, Fraction]]]:
     """MRR earned per month from paid invoices: a monthly invoice counts in its month, an annual one
-    a twelfth in each of the twelve months from its payment. Oldest month first; one query."""
+    a twelfth in each of the twelve months from its payment. Oldest month first. Reads the running
+    monthly totals (a few rows), never the payments themselves."""
     now = now or datetime.now(UTC)
     starts = _month_starts(months, now)
-    since = datetime.combine(_month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0],
-                             datetime.min.time(), UTC)  # fmt: skip
-    month = _month(Payment.created_at)
+    since = _month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0]
     rows = db.session.execute(
-        select(month, Payment.interval, Payment.currency, func.sum(Payment.amount))
-        .where(Payment.kind == "subscription", Payment.status.in_(["paid", "refunded", "disputed"]),
-               Payment.created_at >= since)
-        .group_by(month, Payment.interval, Payment.currency)
-    ).all()  # fmt: skip
-    history = {start: {} for start in starts}
-    for paid_month, interval, currency, total in rows:
-        paid = date.fromisoformat(str(paid_month)[:10])
+        select(
+            RevenueMonth.month, RevenueMonth.interval, RevenueMonth.currency, RevenueMonth.amount
+        ).where(RevenueMonth.month >= since)
+    ).all()
+    history: dict[date, dict[str, Fraction]] = {start: {} for start in starts}
+    for paid, interval, currency, total in rows:
         for start in starts:
-            counts = paid == start if interval == "month" else _within_year(paid, start)
-            if counts and interval in ("month", "year"):
+            if (paid == start) if interval == "month" else _within_year(paid, start):
                 share = Fraction(int(total)) if interval == "month" else Fraction(int(total), 12)
                 history[start][currency] = history[start].get(currency, Fraction(0)) + share
     return list(history.items())
@@ -195,19 +188,8 @@ def weekly_movements(weeks: int = 12, now: datetime | None = None) -> list[tuple
         hour=0, minute=0, second=0, microsecond=0
     )
     first = this_week - timedelta(weeks=weeks - 1)
-    change = MembershipChange
-    new = and_(
-        change.to_status.in_(WITH_ACCESS), change.from_status.in_([Status.NONE, Status.PENDING])
-    )
-    churned = and_(change.to_status == Status.LAPSED, change.from_status.in_(WITH_ACCESS))
-    week = _week(change.at)
-    rows = db.session.execute(
-        select(week, func.count(func.distinct(case((new, change.membership_id)))),
-               func.count(func.distinct(case((churned, change.membership_id)))))
-        .where(change.at >= first).group_by(week)
-    ).all()  # fmt: skip
-    counts = {date.fromisoformat(str(start)[:10]): (int(n), int(c)) for start, n, c in rows}
-    return [
-        (day, *counts.get(day, (0, 0)))
-        for day in ((first + timedelta(weeks=index)).date() for index in range(weeks))
-    ]
+    week = _week(MembershipChange.at)
+    new = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(_NEW, first, by=week)}
+    churned = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(_CHURNED, first, by=week)}
+    days = [(first + timedelta(weeks=index)).date() for index in range(weeks)]
+    return [(day, int(new.get(day, 0)), int(churned.get(day, 0))) for day in days]

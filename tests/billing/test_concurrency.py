@@ -13,6 +13,7 @@ from app.models import (
     OutboxMessage,
     Payment,
     PaymentAttempt,
+    RevenueMonth,
     SandboxObject,
     User,
     WebhookEvent,
@@ -35,7 +36,7 @@ def committed(app):
             )
         yield
         db.session.rollback()
-        for model in (Payment, MembershipChange, Membership, WebhookEvent, PaymentAttempt,
+        for model in (Payment, RevenueMonth, MembershipChange, Membership, WebhookEvent, PaymentAttempt,
                       SandboxObject, OutboxMessage, User):  # fmt: skip
             db.session.execute(delete(model))
         db.session.commit()

@@ -96,15 +96,17 @@ def test_recovered_revenue_and_weekly_movements(member):
 
 
 def test_mrr_history_from_paid_invoices(make_user):
-    """Monthly invoices count in their month; annual ones a twelfth for twelve months."""
+    """Monthly invoices count in their month; annual ones a twelfth for twelve months; a payment
+    recorded twice (a repeated event) counts once."""
+    from app.services import billing
+
     user = make_user()
-    db.session.add_all([
-        Payment(user_id=user.id, kind="subscription", amount=500, currency="usd", status="paid",
-                interval="month", created_at=NOW),
-        Payment(user_id=user.id, kind="subscription", amount=12000, currency="usd", status="paid",
-                interval="year", created_at=NOW - timedelta(days=62)),
-    ])  # fmt: skip
+    for _ in range(2):
+        billing.record_payment(user, kind="subscription", invoice_id="in_month", amount=500, currency="usd",
+                               status="paid", interval="month")  # fmt: skip
+    billing.add_revenue(NOW - timedelta(days=62), "year", "usd", 12000)
     db.session.commit()
     history = metrics.mrr_history(now=NOW)
     assert len(history) == 12
     assert history[-1][1]["usd"] == Fraction(1500)
+    assert history[0][1] == {}  # a year ago: neither payment yet
