@@ -27,6 +27,15 @@ STATUS_LABELS = {
     "lapsed": _l("Membership ended"),
     "complimentary": _l("Complimentary member"),
 }
+EVENT_STATE_LABELS = {
+    "received": _l("received"),
+    "applied": _l("applied"),
+    "ignored": _l("ignored"),
+    "parked": _l("parked"),
+    "failed": _l("failed"),
+    "duplicate": _l("already applied"),
+    "invalid": _l("invalid"),
+}
 PAYMENT_STATUS_LABELS = {
     "paid": _l("Paid"),
     "failed": _l("Failed"),
@@ -109,4 +118,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")
     app.add_template_global(
         lambda status: str(PAYMENT_STATUS_LABELS[status]), "payment_status_label"
+    )
+    app.add_template_global(
+        lambda state: str(EVENT_STATE_LABELS.get(state, state)), "event_state_label"
     )

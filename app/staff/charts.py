@@ -1,5 +1,6 @@
 """Server-rendered SVG charts (pygal): labelled, readable without JavaScript, mirrored in Arabic
-(time runs right to left and the value axis stands on the right)."""
+(time runs right to left, newest month on the left). pygal cannot move the value axis to the right
+without a second, empty axis series, which draws nothing; it stays on the left."""
 
 import sys
 
@@ -31,8 +32,7 @@ def _chart(kind, title: str, labels: list[str], rtl: bool, **options):
 
 
 def _series(chart, name: str, values: list, rtl: bool) -> None:
-    # On the right in Arabic: pygal draws a secondary series' axis on the right-hand side.
-    chart.add(name, values[::-1] if rtl else values, secondary=rtl)
+    chart.add(name, values[::-1] if rtl else values)
 
 
 def mrr_chart(history, currency: str, title: str, series_name: str, rtl: bool, locale: str) -> str:

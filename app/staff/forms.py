@@ -57,6 +57,6 @@ class SupporterFilterForm(FlaskForm):
     interval = StringField(validators=[Optional()])
     min_amount = StringField(_l("Amount from"), validators=[Optional()])
     max_amount = StringField(_l("Amount to"), validators=[Optional()])
-    lang = StringField(validators=[Optional()])
+    language = StringField(validators=[Optional()])  # not `lang`: that names the page's language
     since = DateField(_l("Joined since"), validators=[Optional()])
     sort = StringField(validators=[Optional()])
