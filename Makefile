@@ -10,7 +10,7 @@ export FLASK_APP := wsgi
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format bench install translations extract-messages clean
+.PHONY: run test test-browser screenshots lint format bench install translations extract-messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -36,9 +36,15 @@ test: install
 	$(BIN)/mypy
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on $$TEST_DATABASE_URL"; \
-		$(BIN)/pytest -q; \
+		echo "== again on $$TEST_DATABASE_URL (the browser tests always use their own SQLite server)"; \
+		$(BIN)/pytest -q -m "not browser"; \
 	fi
+
+test-browser: install
+	$(BIN)/pytest -q tests/browser
+
+screenshots: install
+	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q "tests/browser/test_reader_journey.py::test_a_reader_becomes_a_member_and_manages_their_support[ar]"
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,311 @@
+"""Real-browser fixtures: the app under gunicorn on a throwaway SQLite database, and Debian's Chromium.
+
+Independent of `tests/conftest.py`'s in-process app: the tests here are marked `own_app`, so its
+per-test transaction stays out of the way, and the server has its own database, made with the
+project's CLI (`flask db upgrade`, `flask content load-sample`) as `make bench` does. It runs in the
+development configuration without Stripe, Redis or SMTP settings: the offline payment sandbox, the
+in-process cache, and emails in the outbox table. A staff account is made with the CLI too
+(`flask users create-staff`).
+
+Without Playwright or Chromium every test here is skipped, naming the reason. Screenshots and the
+server's log go to `test-artifacts/browser/`.
+"""
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .steps import sign_in
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the virtualenv's bin/, not resolved past its symlink
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Headless, and quiet on the network: without these Chromium keeps calling Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDE, NARROW, HEIGHT = 1280, 360, 800
+# Settings that would take the server away from the offline sandbox, the outbox or its own database.
+FOREIGN_SETTINGS = (
+    "REDIS_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "MAIL_SERVER",
+    "TEST_DATABASE_URL",
+    "MEDIA_HOSTS",
+)
+HOST = "127.0.0.1"
+START_TIMEOUT, STOP_TIMEOUT = 30.0, 10.0
+
+
+STAFF_EMAIL, STAFF_PASSWORD = "staff@example.org", "staff password 42"
+# Run with the server's environment: `accounts.set_password` on the account `create-staff` made.
+SET_PASSWORD = """
+import sys
+from app import create_app
+from app.services import accounts
+with create_app().app_context():
+    accounts.set_password(accounts.find_user(sys.argv[1]), sys.argv[2])
+"""
+
+
+@dataclass
+class Site:
+    """The running app: its base URL and the environment it runs with (its SECRET_KEY, database)."""
+
+    url: str
+    env: dict[str, str]
+
+
+@dataclass
+class Account:
+    """An account's sign-in details."""
+
+    email: str
+    password: str
+
+
+def _server_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
+    env.update(
+        APP_ENV="development",
+        DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite'}",
+        SECRET_KEY=secrets.token_hex(32),
+        FLASK_APP="wsgi",
+    )
+    # The return page's "processing" state lasts this long (the sandbox settles card payments late).
+    env.setdefault("SANDBOX_SETTLE_SECONDS", "2")
+    return env
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    _run(env, str(BIN / "flask"), *args)
+
+
+def _run(env: dict[str, str], *command: str) -> None:
+    done = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip()[-3000:]
+        shown = " ".join([Path(command[0]).name, *command[1:]])[:200]
+        pytest.fail(f"`{shown}` failed (exit {done.returncode}):\n{output}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Debian's Chromium driven by Playwright (its own browser downloads are never used)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright is not installed: .venv/bin/pip install playwright")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: run scripts/install-browser.sh as root")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_answering(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer {url} within {START_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Terminate gunicorn (graceful), then kill its process group if it lingers."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Iterator[Site]:
+    """`gunicorn wsgi:app` on a free local port, with the sample stories; always stopped."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = _server_env(tmp)
+    _flask(env, "db", "upgrade")
+    _flask(env, "content", "load-sample")
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / "gunicorn.log"
+    # One sync worker: with several processes (or threads) on SQLite, the prompt beacon and the
+    # support page's click count write at once and one of them fails with "database is locked".
+    command = [str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--bind", f"{HOST}:{port}",
+               "--log-level", "warning", "--graceful-timeout", "5"]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped with its workers
+        )
+    try:
+        _wait_until_answering(proc, f"http://{HOST}:{port}/healthz", log)
+        yield Site(url=f"http://{HOST}:{port}", env=env)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """`test-artifacts/browser/`, emptied of the previous run's screenshots."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*/"):
+        shutil.rmtree(old)
+    return ARTIFACTS
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def staff(site) -> Account:
+    """A staff account, made with the project's CLI (`flask users create-staff`), with a password."""
+    _flask(site.env, "users", "create-staff", STAFF_EMAIL)
+    _run(site.env, sys.executable, "-c", SET_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD)
+    return Account(STAFF_EMAIL, STAFF_PASSWORD)
+
+
+def new_context(browser, site: Site):
+    """A fresh browser context (no cookies) at 1280x800, on the site."""
+    context = browser.new_context(
+        base_url=site.url,
+        viewport={"width": WIDE, "height": HEIGHT},
+        locale="en-GB",
+        reduced_motion="reduce",
+    )
+    context.set_default_timeout(10_000)
+    return context
+
+
+@contextlib.contextmanager
+def _page_for_the_test(request, browser, site, artifacts, name: str):
+    context = new_context(browser, site)
+    page = context.new_page()
+    try:
+        yield page
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            folder = artifacts / request.node.name
+            folder.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(Exception):  # best effort: the browser may be what failed
+                page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(request, browser, site, artifacts):
+    """A fresh browser context (no cookies) at 1280x800; a screenshot is saved if the test fails."""
+    with _page_for_the_test(request, browser, site, artifacts, "failure") as page:
+        yield page
+
+
+@pytest.fixture(scope="session")
+def staff_context(browser, site, staff):
+    """One context signed in as staff, shared: sign-in is rate-limited (5 a minute per account)."""
+    context = new_context(browser, site)
+    page = context.new_page()
+    sign_in(page, "en", staff)
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def staff_page(request, browser, site, artifacts):
+    """A second fresh context, for a member of staff beside the reader (not signed in yet)."""
+    with _page_for_the_test(request, browser, site, artifacts, "staff-failure") as page:
+        yield page
+
+
+class Shots:
+    """Numbered screenshots of one test's steps, at 1280 px and 360 px wide."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def __call__(self, page, step: str, focus=None) -> dict[int, Path]:
+        """Screenshot the viewport at both widths (scrolled to `focus`, a locator, if given)."""
+        self.count += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for width in (WIDE, NARROW):
+            page.set_viewport_size({"width": width, "height": HEIGHT})
+            if focus is not None:
+                focus.scroll_into_view_if_needed()
+            path = self.folder / f"{self.count:02d}-{step}-{width}.png"
+            page.screenshot(path=str(path))
+            files[width] = path
+        page.set_viewport_size({"width": WIDE, "height": HEIGHT})
+        return files
+
+
+@pytest.fixture
+def shots(request, artifacts) -> Shots:
+    """Screenshots into `test-artifacts/browser/<test name>/`."""
+    return Shots(artifacts / request.node.name)
+
+
+def pytest_configure(config):
+    """Declare the `browser` marker here too, so `--strict-markers` accepts it wherever it is run."""
+    config.addinivalue_line("markers", "browser: drives a real browser (Chromium via Playwright)")
