@@ -115,6 +115,9 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
     click.echo(
         f"{user.email} is now {role.value}" + (" (set-password link sent)." if created else ".")
     )
+    if created and not current_app.config.get("MAIL_SERVER"):
+        # No mail server (development): the link would only reach the outbox, which needs staff.
+        click.echo(f"Set the password here within an hour: {accounts.password_link(user)}")
 
 
 @stripe_cli.command("setup")
