@@ -1,6 +1,5 @@
 """Server-rendered SVG charts (pygal): labelled, readable without JavaScript, mirrored in Arabic
-(time runs right to left, newest month on the left). pygal cannot move the value axis to the right
-without a second, empty axis series, which draws nothing; it stays on the left."""
+(time runs right to left, newest on the left, and the value axis stands on the right)."""
 
 import sys
 
@@ -22,33 +21,43 @@ STYLE = Style(
 )  # fmt: skip
 
 
-def _chart(kind, title: str, labels: list[str], rtl: bool, **options):
-    chart = kind(
-        js=[], style=STYLE, title=title, x_labels=labels[::-1] if rtl else labels,
-        show_legend=True, legend_at_bottom=True, width=800, height=360, x_label_rotation=0,
-        truncate_label=-1, show_minor_x_labels=True, print_values=False, **options,
+def _chart(kind, title: str, labels: list[str], rtl: bool, series_count: int, **options):
+    css = ["file://style.css", "file://graph.css"]
+    if rtl:
+        # pygal draws a secondary series' axis on the right: an invisible copy of the data carries it,
+        # and the left axis keeps its grid but loses its labels.
+        css.append(f"inline:.axis.y:not(.y2) text, .serie-{series_count} {{display: none}}")
+    return kind(
+        js=[], css=css, style=STYLE, title=title, x_labels=labels[::-1] if rtl else labels,
+        show_legend=True, legend_at_bottom=True, width=800, height=360, truncate_label=-1,
+        show_minor_x_labels=True, print_values=False, **{"x_label_rotation": 0, **options},
     )  # fmt: skip
-    return chart
 
 
-def _series(chart, name: str, values: list, rtl: bool) -> None:
-    chart.add(name, values[::-1] if rtl else values)
+def _plot(chart, series: list[tuple[str, list]], rtl: bool) -> str:
+    for name, values in series:
+        chart.add(name, values[::-1] if rtl else values)
+    if rtl:
+        tallest = [max(column) for column in zip(*(values for _, values in series), strict=True)]
+        chart.add(None, tallest[::-1], secondary=True, stroke=False, show_dots=False)
+    return chart.render(is_unicode=True)
 
 
 def mrr_chart(history, currency: str, title: str, series_name: str, rtl: bool, locale: str) -> str:
     labels = [format_date(month, "MMM y", locale=locale) for month, _ in history]
     values = [float(figures.get(currency, 0)) / 100 for _, figures in history]
-    chart = _chart(pygal.Line, title, labels, rtl, fill=True, dots_size=3,
+    chart = _chart(pygal.Line, title, labels, rtl, 1, fill=True, dots_size=3, x_label_rotation=30,
                    value_formatter=lambda v: format_money(round(v * 100), currency, locale))  # fmt: skip
-    _series(chart, series_name, values, rtl)
-    return chart.render(is_unicode=True)
+    return _plot(chart, [(series_name, values)], rtl)
 
 
 def movements_chart(
     weeks, title: str, new_name: str, churned_name: str, rtl: bool, locale: str
 ) -> str:
     labels = [format_date(week, "d MMM", locale=locale) for week, _, _ in weeks]
-    chart = _chart(pygal.Bar, title, labels, rtl)
-    _series(chart, new_name, [new for _, new, _ in weeks], rtl)
-    _series(chart, churned_name, [churned for _, _, churned in weeks], rtl)
-    return chart.render(is_unicode=True)
+    chart = _chart(pygal.Bar, title, labels, rtl, 2)
+    series = [
+        (new_name, [new for _, new, _ in weeks]),
+        (churned_name, [churned for _, _, churned in weeks]),
+    ]
+    return _plot(chart, series, rtl)

@@ -92,7 +92,7 @@ def test_the_dashboard_in_arabic_with_mirrored_charts(client, people, auth):
 
 
 def test_charts_mirror_for_right_to_left():
-    """Right to left: the months run the other way, and the data is drawn (not a placeholder)."""
+    """Right to left: the months run the other way and the value axis moves to the right."""
     from datetime import date
 
     from app.staff import charts
@@ -115,6 +115,8 @@ def test_charts_mirror_for_right_to_left():
     newest_rtl = min(points(rtl), key=lambda point: point[1])
     assert newest_ltr[0] == max(x for x, _ in points(ltr))
     assert newest_rtl[0] == min(x for x, _ in points(rtl))
+    assert 'class="axis y2' in rtl and 'class="axis y2' not in ltr
+    assert 'class="no_data"' not in rtl
 
 
 def test_supporter_search_filters_and_pages(client, people, auth, make_user):
