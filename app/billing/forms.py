@@ -16,6 +16,9 @@ FREQUENCY_CHOICES = [
 ]
 
 
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
+
+
 def to_minor_units(text: str, currency: str) -> int | None:
     """'5', '5.50' or '٥' in major units as an integer of minor units; None when not a valid amount."""
     digits = get_currency_precision(currency.upper())
@@ -26,9 +29,6 @@ def to_minor_units(text: str, currency: str) -> int | None:
     if not value.is_finite() or value <= 0 or value != value.quantize(Decimal(1).scaleb(-digits)):
         return None
     return int(value.scaleb(digits))
-
-
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
 
 
 class SupportForm(FlaskForm):
@@ -95,9 +95,3 @@ class ChangeSupportForm(FlaskForm):
     amount = StringField(_l("Monthly amount"), validators=[DataRequired(_l("Enter an amount."))],
                          render_kw={"inputmode": "decimal", "dir": "ltr"})  # fmt: skip
     submit = SubmitField(_l("Change my support"))
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs CSRF (cancel, resume)."""
-
-    submit = SubmitField()

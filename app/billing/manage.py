@@ -8,7 +8,7 @@ from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..services import billing, sandbox_flow
 from . import bp
-from .forms import ChangeSupportForm, ConfirmForm, TestCardForm, to_minor_units
+from .forms import ChangeSupportForm, TestCardForm, to_minor_units
 from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
 
 
@@ -29,11 +29,10 @@ def _do(action, done_message):
     return _account()
 
 
+# Cancel and resume are bare buttons: CSRFProtect has checked their token before the view runs.
 @bp.post("/<lang>/account/support/cancel")
 @login_required
 def cancel():
-    if not ConfirmForm().validate_on_submit():
-        return _account()
     return _do(lambda: billing.cancel_support(current_user),
                _("Your membership will end at the close of the paid period. Thank you for your support."))  # fmt: skip
 
@@ -41,8 +40,6 @@ def cancel():
 @bp.post("/<lang>/account/support/resume")
 @login_required
 def resume():
-    if not ConfirmForm().validate_on_submit():
-        return _account()
     return _do(
         lambda: billing.resume_support(current_user), _("Your membership continues. Thank you!")
     )

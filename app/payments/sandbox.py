@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -400,7 +400,3 @@ def _new_id(prefix: str) -> str:
 
 def _hex() -> str:
     return uuid.uuid4().hex
-
-
-def utc(timestamp: int | None) -> datetime | None:
-    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None

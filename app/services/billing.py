@@ -82,7 +82,7 @@ def start_support(
         new_account = True
     else:
         new_account = False
-    if frequency != "once" and membership.perks_for(user).member and _has_live_subscription(user):
+    if frequency != "once" and membership.perks_for(user).member and _live_subscription(user):
         raise SupportRefused("already_member")
     if _recent_declines(user, ip) >= current_app.config["DECLINES_BEFORE_PAUSE"]:
         raise SupportRefused("too_many_declines")
@@ -202,9 +202,11 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str, 
     if payment is None:
         payment = Payment(kind=kind, user_id=user.id if user else None, currency=currency)
         db.session.add(payment)
-    first_paid = status == "paid" and payment.status != "paid"
-    if payment.status in (None, "failed", "paid") or status == "paid":
-        payment.status = status if payment.status != "paid" else "paid"
+    # Only an unsettled payment changes status here; paid ones move on through refund and dispute
+    # events, and a late or repeated delivery never turns them back (nor counts them twice).
+    first_paid = status == "paid" and payment.status in (None, "failed")
+    if payment.status in (None, "failed"):
+        payment.status = status
     payment.amount = amount or payment.amount or 0
     payment.invoice_id = payment.invoice_id or invoice_id
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
@@ -301,20 +303,19 @@ def _set_cancel(user: User, cancel: bool, cause: str) -> None:
     ledger.deliver_pending()
 
 
+def _live_subscription(user: User) -> str | None:
+    """The id of the subscription that gives the reader access, if any."""
+    current = user.membership
+    if current and current.subscription_id and current.paid_status in PAID_WITH_ACCESS:
+        return current.subscription_id
+    return None
+
+
 def _live_subscription_id(user: User) -> str:
-    current = user.membership
-    if (
-        current is None
-        or not current.subscription_id
-        or current.paid_status not in PAID_WITH_ACCESS
-    ):
+    subscription_id = _live_subscription(user)
+    if subscription_id is None:
         raise SupportRefused("no_subscription")
-    return current.subscription_id
-
-
-def _has_live_subscription(user: User) -> bool:
-    current = user.membership
-    return bool(current and current.subscription_id and current.paid_status in PAID_WITH_ACCESS)
+    return subscription_id
 
 
 def _apply(user: User, subscription: Subscription, cause: str) -> None:

@@ -34,11 +34,11 @@ def seed(
         db.session.commit()
         if on_batch:
             on_batch(size)
-    _advance_sequences()
+    _after_bulk_load()
     return events
 
 
-def _advance_sequences() -> None:
+def _after_bulk_load() -> None:
     """PostgreSQL: ids were given explicitly, so move the id sequences past them; and refresh the
     planner's statistics, which a bulk load leaves behind (queries would choose badly)."""
     if db.session.get_bind().dialect.name != "postgresql":

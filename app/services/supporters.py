@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from ..extensions import db
 from ..models import AuditEntry, Membership, MembershipChange, MembershipStatus, Payment, User
@@ -159,7 +159,3 @@ def timeline(user: User) -> list[TimelineItem]:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def count_all() -> int:
-    return db.session.scalar(select(func.count(Membership.id)))
