@@ -1,11 +1,12 @@
-# A new user's two commands: `make run` (the site, on SQLite with sample content and the offline
-# payment sandbox) and `make test` (the whole suite; on PostgreSQL too when TEST_DATABASE_URL is set).
+# A new user's two commands: `make run` (the site, on SQLite with sample content, paying through the
+# Stripe emulator) and `make test` (the whole suite; on PostgreSQL too when TEST_DATABASE_URL is set).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+STRIPE_EMULATOR_PORT ?= 12111
 export FLASK_APP := wsgi
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
@@ -28,7 +29,7 @@ translations: $(COMPILED)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask content load-sample --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	WEB_PORT=$(PORT) STRIPE_EMULATOR_PORT=$(STRIPE_EMULATOR_PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: install
 	$(BIN)/ruff check .

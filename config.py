@@ -15,6 +15,16 @@ class ConfigError(RuntimeError):
     """Raised when a configuration cannot run (for example production without its secrets)."""
 
 
+# The Stripe emulator (`python -m stripe_emulator`, started by `make run`) stands in for Stripe offline.
+# These test-mode credentials are what it accepts and signs with; production refuses all of them.
+EMULATOR_SECRET_KEY = "sk_test_emulator"  # noqa: S105 - a test-mode key of the offline emulator
+EMULATOR_PUBLISHABLE_KEY = "pk_test_emulator"
+EMULATOR_WEBHOOK_SECRET = "whsec_emulator"  # noqa: S105 - the offline emulator's signing secret
+EMULATOR_PORT = "12111"
+STRIPE_API = "https://api.stripe.com"
+STRIPE_JS = "https://js.stripe.com/v3/"
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -55,6 +65,8 @@ class Config:
     # "Cover the card fee": Stripe's standard card pricing, added on top when the reader chooses to.
     CARD_FEE_PERCENT = 2.9
     CARD_FEE_FIXED = 30
+    # Stripe's events are a few kilobytes; anything this large is not one of them.
+    WEBHOOK_MAX_BYTES = 512 * 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", getattr(self, "DEFAULT_SECRET_KEY", None))
@@ -63,7 +75,20 @@ class Config:
         self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
         self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
+        # Where the SDK sends its requests: unset means Stripe itself.
+        self.STRIPE_API_BASE = _env("STRIPE_API_BASE")
         self.STRIPE_PRODUCT_ID = _env("STRIPE_PRODUCT_ID", "enab_membership")
+        if self.uses_emulator_by_default() and not self.STRIPE_SECRET_KEY:
+            self.STRIPE_SECRET_KEY = EMULATOR_SECRET_KEY
+            self.STRIPE_PUBLISHABLE_KEY = self.STRIPE_PUBLISHABLE_KEY or EMULATOR_PUBLISHABLE_KEY
+            self.STRIPE_WEBHOOK_SECRET = self.STRIPE_WEBHOOK_SECRET or EMULATOR_WEBHOOK_SECRET
+            port = _env("STRIPE_EMULATOR_PORT", EMULATOR_PORT)
+            self.STRIPE_API_BASE = self.STRIPE_API_BASE or f"http://127.0.0.1:{port}"
+        # The browser half of Stripe: stripe.js itself, or (None) the emulator's stand-in from our origin.
+        self.STRIPE_JS_URL = None if self.STRIPE_API_BASE else _env("STRIPE_JS_URL", STRIPE_JS)
+        # Test mode puts every new customer on a test clock of its own, so staff can move time on.
+        test_mode = (self.STRIPE_SECRET_KEY or "").startswith("sk_test_")
+        self.STRIPE_TEST_CLOCKS = test_mode and _env("STRIPE_TEST_CLOCKS", "1") not in ("0", "no")
         self.MAIL_SERVER = _env("MAIL_SERVER")
         self.MAIL_PORT = int(_env("MAIL_PORT", "587") or 587)
         self.MAIL_USERNAME = _env("MAIL_USERNAME")
@@ -73,8 +98,6 @@ class Config:
         self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
         self.SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
         self.SUPPORT_CURRENCY = (_env("SUPPORT_CURRENCY", "usd") or "usd").lower()
-        # The offline sandbox signs its events with this secret (real Stripe: STRIPE_WEBHOOK_SECRET).
-        self.SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_" + (self.SECRET_KEY or "")[:16]
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:
@@ -87,15 +110,18 @@ class Config:
     def default_database_url(self) -> str | None:
         return f"sqlite:///{BASE_DIR / 'instance' / 'enab.sqlite'}"
 
+    def uses_emulator_by_default(self) -> bool:
+        """Without Stripe keys, development and tests pay through the offline Stripe emulator."""
+        return False
+
 
 class DevelopmentConfig(Config):
-    """Local runs: SQLite file, sample content, the offline payment sandbox."""
+    """Local runs: SQLite file, sample content, Stripe's API served by the offline emulator."""
 
     ENV_NAME = "development"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.SANDBOX_SETTLE_SECONDS = float(_env("SANDBOX_SETTLE_SECONDS", "2") or 2)
+    def uses_emulator_by_default(self) -> bool:
+        return True
 
     DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development default, refused in production
 
@@ -109,6 +135,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - same algorithm, cheap for many sign-ins
     DEFAULT_SECRET_KEY = "testing-secret"  # noqa: S105
     PAGE_CACHE_SECONDS = 60
+
+    def uses_emulator_by_default(self) -> bool:
+        return True
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,6 +171,16 @@ class ProductionConfig(Config):
                 "Production cannot start; set these environment variables: " + ", ".join(missing)
             )
         super().__init__()
+        emulated = (
+            self.STRIPE_API_BASE not in (None, STRIPE_API)
+            or self.STRIPE_SECRET_KEY == EMULATOR_SECRET_KEY
+            or self.STRIPE_WEBHOOK_SECRET == EMULATOR_WEBHOOK_SECRET
+        )
+        if emulated:
+            raise ConfigError(
+                "Production cannot start pointed at the Stripe emulator: unset STRIPE_API_BASE and "
+                "use the keys of your Stripe account."
+            )
 
     def default_database_url(self) -> str | None:
         return None

@@ -39,12 +39,14 @@ def create_app(config: Config | str | None = None) -> Flask:
     from .ops import bp as ops_bp
     from .readers import bp as readers_bp
     from .staff import bp as staff_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(readers_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(billing_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(webhooks_bp)
 
     i18n.init_app(app)
     templating.init_app(app)

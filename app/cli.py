@@ -123,14 +123,8 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
 @stripe_cli.command("setup")
 def stripe_setup_command() -> None:
     """Create or update the membership Product and its Prices by lookup_key (idempotent)."""
-    gateway = get_gateway()
-    if not hasattr(gateway, "setup_catalog"):
-        click.echo(
-            "The offline payment sandbox needs no catalogue (set STRIPE_SECRET_KEY for Stripe)."
-        )
-        return
     try:
-        results = gateway.setup_catalog(reconcile.default_prices())
+        results = get_gateway().setup_catalog(reconcile.default_prices())
     except GatewayError as error:
         raise click.ClickException(f"Stripe did not answer: {error}") from None
     for lookup_key, price_id, status in results:

@@ -6,17 +6,26 @@ STRIPE_JS = "https://js.stripe.com"
 
 
 def content_security_policy(config, stripe: bool = False) -> str:
-    """Our own origin only (media hosts when configured); on payment pages, Stripe.js and its frames."""
+    """Our own origin only (media hosts when configured); on payment pages, Stripe.js and its frames,
+    or, offline, the emulator's API that the stand-in script (served from our origin) calls."""
     media = " ".join(f"https://{host}" for host in config.get("MEDIA_HOSTS", ()))
-    stripe_js = f" {STRIPE_JS}" if stripe else ""
+    emulator = config.get("STRIPE_API_BASE") if config.get("STRIPE_JS_URL") is None else None
+    stripe_js = f" {STRIPE_JS}" if stripe and not emulator else ""
+    if not stripe:
+        connect, frames, images = "'self'", "'none'", ""
+    elif emulator:
+        connect, frames, images = f"'self' {emulator}", "'none'", ""
+    else:
+        connect = "'self' https://api.stripe.com"
+        frames, images = f"{STRIPE_JS} https://hooks.stripe.com", " https://*.stripe.com"
     directives = {
         "default-src": "'self'",
         "script-src": f"'self'{stripe_js}",
         "style-src": "'self'",
-        "img-src": f"'self' data: {media}".strip() + (" https://*.stripe.com" if stripe else ""),
+        "img-src": f"'self' data: {media}".strip() + images,
         "font-src": "'self'",
-        "connect-src": "'self'" + (" https://api.stripe.com" if stripe else ""),
-        "frame-src": f"{STRIPE_JS} https://hooks.stripe.com" if stripe else "'none'",
+        "connect-src": connect,
+        "frame-src": frames,
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

@@ -15,17 +15,19 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .i18n import format_locale
+from .models import AttemptStatus, MembershipStatus, PaymentStatus
 from .services.membership import perks_for
 
 _PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
+# Every state shown to a person has its one translated label here.
 STATUS_LABELS = {
-    "none": _l("Not a member"),
-    "pending": _l("Payment being confirmed"),
-    "active": _l("Active member"),
-    "ending": _l("Member until the end of the paid period"),
-    "past_due": _l("Payment failed: please update your card"),
-    "lapsed": _l("Membership ended"),
-    "complimentary": _l("Complimentary member"),
+    MembershipStatus.NONE: _l("Not a member"),
+    MembershipStatus.PENDING: _l("Payment being confirmed"),
+    MembershipStatus.ACTIVE: _l("Active member"),
+    MembershipStatus.ENDING: _l("Member until the end of the paid period"),
+    MembershipStatus.PAST_DUE: _l("Payment failed: please update your card"),
+    MembershipStatus.LAPSED: _l("Membership ended"),
+    MembershipStatus.COMPLIMENTARY: _l("Complimentary member"),
 }
 EVENT_STATE_LABELS = {
     "received": _l("received"),
@@ -37,10 +39,16 @@ EVENT_STATE_LABELS = {
     "invalid": _l("invalid"),
 }
 PAYMENT_STATUS_LABELS = {
-    "paid": _l("Paid"),
-    "failed": _l("Failed"),
-    "refunded": _l("Refunded"),
-    "disputed": _l("Disputed"),
+    PaymentStatus.PAID: _l("Paid"),
+    PaymentStatus.FAILED: _l("Failed"),
+    PaymentStatus.REFUNDED: _l("Refunded"),
+    PaymentStatus.DISPUTED: _l("Disputed"),
+}
+ATTEMPT_STATUS_LABELS = {
+    AttemptStatus.STARTED: _l("Waiting for payment"),
+    AttemptStatus.SUCCEEDED: _l("Succeeded"),
+    AttemptStatus.FAILED: _l("Failed"),
+    AttemptStatus.EXPIRED: _l("Expired"),
 }
 
 
@@ -118,6 +126,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")
     app.add_template_global(
         lambda status: str(PAYMENT_STATUS_LABELS[status]), "payment_status_label"
+    )
+    app.add_template_global(
+        lambda status: str(ATTEMPT_STATUS_LABELS[status]), "attempt_status_label"
     )
     app.add_template_global(
         lambda state: str(EVENT_STATE_LABELS.get(state, state)), "event_state_label"

@@ -27,11 +27,40 @@ class IsolatedClient(FlaskClient):
 
     Tests hold an app context open for direct database access; without this, requests would share
     it, and with it `g` and the cached locale, from one request to the next.
+
+    With a Stripe emulator attached, the webhooks Stripe would send about what a request did are
+    delivered to `/stripe/webhook` once the request has finished (its transaction committed), as
+    Stripe delivers them: asynchronously, over the same route.
     """
+
+    emulator = None
+    _delivering = False
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)  # streamed bodies are read inside the request's context
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if self.emulator is not None and not self._delivering:
+            self.deliver_webhooks()
+        return response
+
+    def deliver_webhooks(self, rounds: int = 10) -> int:
+        """Let the emulator finish its asynchronous work and deliver every event due; returns how
+        many deliveries were answered 2xx (failed ones stay queued, as Stripe retries them)."""
+        delivered = 0
+        self._delivering = True
+        try:
+            for _ in range(rounds):
+                self.emulator.settle()
+                answered = self.emulator.deliver(self._post_webhook)
+                delivered += answered
+                if not answered:
+                    break
+        finally:
+            self._delivering = False
+        return delivered
+
+    def _post_webhook(self, payload: bytes, headers: dict) -> int:
+        return self.post("/stripe/webhook", data=payload, headers=headers).status_code
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +106,35 @@ def db_session(request):
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def stripe_emulator(request):
+    """Stripe for this test: the app's own gateway and the real SDK, talking in-process (no
+    sockets) to a fresh Stripe emulator, so every payment path is production's."""
+    if request.node.get_closest_marker("own_app"):
+        yield None
+        return
+    from app.payments.stripe_gateway import StripeGateway
+    from stripe_emulator import Emulator
+
+    app = request.getfixturevalue("app")
+    emulator = Emulator(webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"])
+    gateway = StripeGateway.from_config(
+        app.config, http_client=emulator.http_client(), max_network_retries=0
+    )
+    previous = app.extensions.get("payment_gateway")
+    app.extensions["payment_gateway"] = gateway
+    yield emulator
+    if previous is None:
+        app.extensions.pop("payment_gateway", None)
+    else:
+        app.extensions["payment_gateway"] = previous
+
+
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, stripe_emulator):
+    client = app.test_client()
+    client.emulator = stripe_emulator
+    return client
 
 
 @pytest.fixture

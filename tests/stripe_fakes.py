@@ -1,8 +1,11 @@
-"""Test doubles for Stripe: a fake HTTP layer under the real SDK, fixture objects, signed events.
+"""Stripe's example objects, hand-made signed events, and a fake HTTP layer under the real SDK.
 
-`FakeStripeHTTP` replaces the network only: the real `stripe.StripeClient` encodes each request and
-decodes each answer, so the tests see exactly what the SDK sends and how it reads Stripe's replies.
-Objects come from `tests/fixtures/stripe/objects.json`, Stripe's own examples (see its README).
+`FakeStripeHTTP` is for the gateway's request-encoding unit tests only: the real
+`stripe.StripeClient` encodes each request and decodes each queued answer, so those tests see exactly
+what the SDK sends and how it reads Stripe's replies. It answers what it is told, not what Stripe
+would, so nothing that follows Stripe's state (webhooks, journeys) runs on it: those run on the
+Stripe emulator. Objects come from `tests/fixtures/stripe/objects.json`, Stripe's own examples (see
+its README).
 """
 
 import copy
@@ -109,11 +112,8 @@ class _Reply:
 
 
 class FakeStripeHTTP(stripe.HTTPClient):
-    """Stripe's HTTP endpoint, faked: answers queued replies in order, else the routing table.
-
-    `respond` queues one reply; `route(method, path_prefix, ...)` answers every matching request
-    (longest prefix wins) once the queue is empty. A request nobody answers fails the test.
-    """
+    """Stripe's HTTP endpoint, faked: answers the queued replies in order (`respond`,
+    `respond_error`, `fail_connection`). A request with no reply queued fails the test."""
 
     name = "fake"
 
@@ -121,15 +121,10 @@ class FakeStripeHTTP(stripe.HTTPClient):
         super().__init__()
         self.requests: list[Request] = []
         self._queue: deque[_Reply] = deque()
-        self._routes: dict[tuple[str, str], _Reply] = {}
 
     def respond(self, status: int, body: dict[str, Any]) -> None:
         """Answer the next request with `status` and the JSON `body`."""
         self._queue.append(_Reply(status, body))
-
-    def route(self, method: str, path_prefix: str, status: int, body: dict[str, Any]) -> None:
-        """Answer every `method` request under `path_prefix` (when nothing is queued)."""
-        self._routes[(method.lower(), path_prefix)] = _Reply(status, body)
 
     def fail_connection(self, message: str = "Connection refused") -> None:
         """Make the next request fail as an unreachable network does."""
@@ -156,22 +151,12 @@ class FakeStripeHTTP(stripe.HTTPClient):
         encoded = post_data.decode() if isinstance(post_data, bytes) else (post_data or parts.query)
         recorded = Request(method.lower(), parts.path, decode_form(encoded), dict(headers or {}))
         self.requests.append(recorded)
-        reply = self._reply_for(recorded)
+        if not self._queue:
+            raise AssertionError(f"unexpected Stripe request: {recorded.method} {recorded.path}")
+        reply = self._queue.popleft()
         if reply.error is not None:
             raise reply.error
         return json.dumps(reply.body), reply.status, {"request-id": f"req_{len(self.requests)}"}
-
-    def _reply_for(self, request: Request) -> _Reply:
-        if self._queue:
-            return self._queue.popleft()
-        matches = [
-            (len(prefix), reply)
-            for (method, prefix), reply in self._routes.items()
-            if method == request.method and request.path.startswith(prefix)
-        ]
-        if not matches:
-            raise AssertionError(f"unexpected Stripe request: {request.method} {request.path}")
-        return max(matches, key=lambda match: match[0])[1]
 
     def close(self) -> None:
         """Nothing to close."""

@@ -64,3 +64,39 @@ def test_unknown_environment_is_refused(monkeypatch):
     monkeypatch.setenv("APP_ENV", "staging")
     with pytest.raises(ConfigError, match="staging"):
         config_from_env()
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+        ("STRIPE_SECRET_KEY", "sk_test_emulator"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_emulator"),
+    ],
+)
+def test_production_refuses_the_stripe_emulator(monkeypatch, setting, value):
+    """Production never starts pointed at the offline Stripe emulator or with its keys."""
+    for name in REQUIRED:
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv(setting, value)
+    with pytest.raises(ConfigError, match="emulator"):
+        ProductionConfig()
+
+
+def test_development_without_keys_pays_through_the_emulator(monkeypatch):
+    """A new machine pays through the emulator: test keys, its address, the stand-in stripe.js."""
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_API_BASE", "STRIPE_JS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    config = DevelopmentConfig()
+    assert config.STRIPE_SECRET_KEY.startswith("sk_test_")
+    assert config.STRIPE_API_BASE == "http://127.0.0.1:12111"
+    assert config.STRIPE_JS_URL is None and config.STRIPE_TEST_CLOCKS
+
+
+def test_development_with_a_test_key_talks_to_stripe(monkeypatch):
+    """A developer's own test key goes to Stripe itself, with stripe.js from Stripe."""
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_abc")
+    config = DevelopmentConfig()
+    assert config.STRIPE_API_BASE is None
+    assert config.STRIPE_JS_URL.startswith("https://js.stripe.com/")

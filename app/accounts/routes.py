@@ -2,11 +2,13 @@
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import ReadingMode
-from ..services import accounts, billing, membership
+from ..payments.gateway import GatewayError
+from ..services import accounts, billing, membership, money
 from ..urls import safe_next
 from . import bp
 from .forms import (
@@ -19,6 +21,11 @@ from .forms import (
     RegisterForm,
     ResetForm,
     ResetRequestForm,
+)
+
+UNAVAILABLE_TO_DELETE = _l(
+    "Our payment service is not answering, so your support could not be stopped and your account "
+    "was not deleted. Please try again in a few minutes."
 )
 
 
@@ -121,7 +128,7 @@ def account():
     return render_template(
         "accounts/account.html",
         membership=current_user.membership,
-        payments=billing.payments_of(current_user),
+        payments=money.payments_of(current_user),
         language_form=LanguageForm(language=current_user.language),
     )
 
@@ -202,7 +209,11 @@ def delete_account():
         if accounts.authenticate(current_user.email, form.password.data) is None:
             form.password.errors.append(_("Your password is not right."))
         else:
-            accounts.delete_account(current_user._get_current_object())
+            try:
+                billing.delete_account(current_user._get_current_object())
+            except GatewayError:
+                form.password.errors.append(str(UNAVAILABLE_TO_DELETE))
+                return render_template("accounts/delete.html", form=form), 503
             logout_user()
             session.clear()
             flash(_("Your account has been deleted."))

@@ -1,8 +1,8 @@
-"""Paying: the support form, the payment page (Stripe's Payment Element or the sandbox's test-card
-form), the return page, members managing their support, and the Stripe webhook."""
+"""Paying: the support form, the payment page (Stripe's Payment Element), the return page and
+members managing their support. Stripe's webhook has its own blueprint, `app.webhooks`."""
 
 from flask import Blueprint
 
 bp = Blueprint("billing", __name__)
 
-from . import manage, routes, webhook  # noqa: E402, F401
+from . import manage, routes  # noqa: E402, F401

@@ -70,24 +70,6 @@ class SupportForm(FlaskForm):
         return int(self.amount.data)
 
 
-class TestCardForm(FlaskForm):
-    """The sandbox's stand-in for the Payment Element."""
-
-    __test__ = False
-    card_number = StringField(
-        _l("Test card number"), validators=[DataRequired(_l("Enter a test card number."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"},
-    )  # fmt: skip
-    expiry = StringField(_l("Expiry (MM/YY)"), default="12/34", render_kw={"dir": "ltr"})
-    cvc = StringField(_l("CVC"), default="123", render_kw={"dir": "ltr"})
-    submit = SubmitField(_l("Pay"))
-
-
-class AuthenticateForm(FlaskForm):
-    approve = SubmitField(_l("Complete authentication"))
-    fail = SubmitField(_l("Fail authentication"))
-
-
 class ChangeSupportForm(FlaskForm):
     frequency = RadioField(
         _l("How often"), choices=FREQUENCY_CHOICES[:2], validators=[DataRequired()]

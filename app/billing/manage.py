@@ -4,11 +4,10 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..payments import get_gateway
 from ..payments.gateway import GatewayError
-from ..services import billing, sandbox_flow
+from ..services import billing
 from . import bp
-from .forms import ChangeSupportForm, TestCardForm, to_minor_units
+from .forms import ChangeSupportForm, to_minor_units
 from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
 
 
@@ -65,37 +64,26 @@ def change():
 @bp.get("/<lang>/account/support/card")
 @login_required
 def card():
+    """A new card, collected by the Payment Element into a SetupIntent."""
     try:
         secret = billing.start_card_update(current_user)
     except GatewayError:
         flash(str(UNAVAILABLE))
         return _account()
-    return _card_page(secret, TestCardForm())
-
-
-@bp.post("/<lang>/account/support/card/test-card")
-@login_required
-def card_with_test_card():
-    form = TestCardForm()
-    secret = request.form.get("client_secret", "")
-    if not form.validate_on_submit() or not secret:
-        return _card_page(secret, form), 400
-    outcome = sandbox_flow.pay_with_test_card(secret, form.card_number.data)
-    if outcome.status == "declined":
-        form.card_number.errors.append(
-            DECLINE_MESSAGES.get(outcome.code, DECLINE_MESSAGES["generic_decline"])
-        )
-        return _card_page(secret, form), 402
-    flash(_("Your card has been updated."))
-    return _account()
-
-
-def _card_page(secret: str, form):
-    gateway = get_gateway()
-    if gateway.name == "stripe":
-        g.stripe_js = True
+    g.stripe_js = True
     return render_template(
-        "billing/card.html", client_secret=secret, form=form, gateway=gateway.name,
-        publishable_key=gateway.publishable_key,
-        return_url=url_for("accounts.account", lang=g.lang, _external=True),
+        "billing/card.html", client_secret=secret, error=None,
+        return_url=url_for("billing.card_saved", lang=g.lang, _external=True),
     )  # fmt: skip
+
+
+@bp.get("/<lang>/account/support/card/saved")
+@login_required
+def card_saved():
+    """Stripe's return from saving a card: it becomes the card every payment uses from now on."""
+    setup_intent = request.args.get("setup_intent", "")
+    if request.args.get("redirect_status") != "succeeded" or not setup_intent.startswith("seti_"):
+        flash(str(DECLINE_MESSAGES["setup_intent_authentication_failure"]))
+        return redirect(url_for("billing.card", lang=g.lang))
+    return _do(lambda: billing.finish_card_update(current_user, setup_intent),
+               _("Your card has been updated."))  # fmt: skip

@@ -16,14 +16,23 @@ REFUSAL_MESSAGES = {
     ),
     "no_subscription": _l("You have no membership to change."),
     "sign_in_first": _l("An account uses this email. Please sign in first."),
+    "card_not_saved": _l("Your card was not saved. Please try again."),
+    "recovery_declined": _l(
+        "Your new card is saved, but the payment due was declined. Please try another card."
+    ),
+    "recovery_needs_action": _l(
+        "Your new card is saved. Your bank asks you to confirm the payment due: please try again."
+    ),
 }
 
 DECLINE_MESSAGES = {
     "generic_decline": _l("Your card was declined. Please try another card."),
     "insufficient_funds": _l("Your card has insufficient funds. Please try another card."),
-    "incorrect_number": _l("This card number is not one of the sandbox's test cards."),
     "payment_intent_authentication_failure": _l(
-        "We could not authenticate your card. Please try again or use another card."
+        "We could not authenticate your card. Nothing was charged. Please try again or use another card."
+    ),
+    "setup_intent_authentication_failure": _l(
+        "Your card was not saved: it could not be authenticated. Please try again or use another card."
     ),
     "invalid_client_secret": _l("This payment can no longer be completed. Please start again."),
 }

@@ -15,11 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import limiter
-from ..payments import get_gateway
 from ..payments.gateway import GatewayError
-from ..services import billing, prompts, sandbox_flow
+from ..services import checkout, prompts
 from . import bp
-from .forms import AuthenticateForm, SupportForm, TestCardForm
+from .forms import SupportForm
 from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
 from .support import parse_support_choice
 
@@ -57,13 +56,13 @@ def start():
     if not form.validate_on_submit():
         return render_template("billing/support.html", form=form, choice=None), 400
     try:
-        checkout = billing.start_support(
+        started = checkout.start_support(
             user=current_user if current_user.is_authenticated else None,
             email=form.email.data, amount=form.minor_amount(), frequency=form.frequency.data,
             covers_fee=form.covers_fee.data, lang=g.lang, ip=request.remote_addr,
             prompt_id=int(form.prompt.data) if (form.prompt.data or "").isdigit() else None,
         )  # fmt: skip
-    except billing.SupportRefused as refused:
+    except checkout.SupportRefused as refused:
         if refused.reason == "sign_in_first":
             return redirect(
                 url_for("accounts.login", lang=g.lang, next=url_for("billing.support", lang=g.lang))
@@ -73,64 +72,38 @@ def start():
     except GatewayError:
         form.form_errors.append(UNAVAILABLE)
         return render_template("billing/support.html", form=form, choice=None), 503
-    _remember_attempt(checkout.attempt_key)
-    return redirect(url_for("billing.pay", lang=g.lang, key=checkout.attempt_key))
+    _remember_attempt(started.attempt_key)
+    return redirect(url_for("billing.pay", lang=g.lang, key=started.attempt_key))
 
 
 @bp.get("/<lang>/support/pay/<key>")
 def pay(key):
+    """The payment page: Stripe's Payment Element confirms the attempt's payment in place."""
     attempt = _own_attempt(key)
     try:
-        secret = billing.client_secret_for(attempt)
+        secret = checkout.client_secret_for(attempt)
     except GatewayError:
         return render_template("billing/message.html", title=_("Payment"), message=UNAVAILABLE), 503
     if attempt.status == "succeeded" or not secret:
         return redirect(url_for("billing.done", lang=g.lang, key=key))
-    return _payment_page(attempt, secret, TestCardForm())
-
-
-@bp.post("/<lang>/support/pay/<key>/test-card")
-def pay_with_test_card(key):
-    attempt = _own_attempt(key)
-    form = TestCardForm()
-    if not form.validate_on_submit():
-        return _payment_page(attempt, billing.client_secret_for(attempt), form), 400
-    outcome = sandbox_flow.pay_with_test_card(
-        billing.client_secret_for(attempt), form.card_number.data
-    )
-    if outcome.status == "requires_action":
-        return redirect(url_for("billing.authenticate", lang=g.lang, key=key))
-    if outcome.status == "declined":
-        form.card_number.errors.append(
-            DECLINE_MESSAGES.get(outcome.code, DECLINE_MESSAGES["generic_decline"])
-        )
-        return _payment_page(attempt, billing.client_secret_for(attempt), form), 402
-    return redirect(url_for("billing.done", lang=g.lang, key=key))
-
-
-@bp.route("/<lang>/support/pay/<key>/authenticate", methods=["GET", "POST"])
-def authenticate(key):
-    attempt = _own_attempt(key)
-    form = AuthenticateForm()
-    if form.validate_on_submit():
-        outcome = sandbox_flow.authenticate(
-            billing.client_secret_for(attempt), approve=form.approve.data
-        )
-        if outcome.status == "declined":
-            card_form = TestCardForm()
-            card_form.card_number.errors.append(
-                DECLINE_MESSAGES["payment_intent_authentication_failure"]
-            )
-            return _payment_page(attempt, billing.client_secret_for(attempt), card_form), 402
-        return redirect(url_for("billing.done", lang=g.lang, key=key))
-    return render_template("billing/authenticate.html", form=form, attempt=attempt)
+    error = DECLINE_MESSAGES.get(request.args.get("failed", ""))
+    return _payment_page(attempt, secret, error)
 
 
 @bp.get("/<lang>/support/done/<key>")
 def done(key):
-    """The return page: fulfils from a re-fetched subscription or payment, then welcomes or waits."""
+    """The return page (Stripe redirects here): fulfils from a re-fetched subscription or payment,
+    then welcomes or waits. A payment that failed (a decline, a failed 3-D Secure check) or was
+    never confirmed goes back to the same payment page, where it can be tried again."""
     attempt = _own_attempt(key)
-    return render_template("billing/done.html", attempt=attempt, state=_fulfil(attempt))
+    state = _fulfil(attempt)
+    if state in ("failed", "unpaid"):
+        authentication = request.args.get("redirect_status") == "failed"
+        failed = "payment_intent_authentication_failure" if authentication else None
+        if state == "failed" and not authentication:
+            failed = "generic_decline"
+        return redirect(url_for("billing.pay", lang=g.lang, key=key, failed=failed))
+    return render_template("billing/done.html", attempt=attempt, state=state)
 
 
 @bp.get("/<lang>/support/status/<key>")
@@ -142,18 +115,15 @@ def status(key):
 def _fulfil(attempt) -> str:
     """The attempt's state after fulfilling what was paid; a provider hiccup just means 'processing'."""
     try:
-        return billing.fulfil_attempt(attempt)
+        return checkout.fulfil_attempt(attempt)
     except GatewayError:
         return "processing"
 
 
-def _payment_page(attempt, secret, form):
-    gateway = get_gateway()
-    if gateway.name == "stripe":
-        g.stripe_js = True
+def _payment_page(attempt, secret, error=None):
+    g.stripe_js = True
     return render_template(
-        "billing/pay.html", attempt=attempt, client_secret=secret, form=form,
-        gateway=gateway.name, publishable_key=gateway.publishable_key,
+        "billing/pay.html", attempt=attempt, client_secret=secret, error=error,
         return_url=url_for("billing.done", lang=g.lang, key=attempt.key, _external=True),
     )  # fmt: skip
 
@@ -165,7 +135,7 @@ def _remember_attempt(key: str) -> None:
 
 def _own_attempt(key: str):
     """The attempt, if it is this browser's (just started here) or the signed-in reader's."""
-    attempt = billing.find_attempt(key)
+    attempt = checkout.find_attempt(key)
     if attempt is None:
         abort(404)
     mine = key in session.get("attempts", []) or (

@@ -2,16 +2,23 @@
 
 from .accounts import ReadingMode, Role, User
 from .audit import AuditEntry
-from .billing import Payment, PaymentAttempt, RevenueMonth, WebhookEvent
+from .billing import (
+    AttemptStatus,
+    Payment,
+    PaymentAttempt,
+    PaymentStatus,
+    RevenueMonth,
+    WebhookEvent,
+)
 from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
 from .prompts import Prompt, PromptStat
-from .sandbox import SandboxObject
 
 __all__ = [
     "Article",
     "ArticleRelated",
+    "AttemptStatus",
     "AuditEntry",
     "Membership",
     "MembershipChange",
@@ -19,12 +26,12 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "PaymentAttempt",
+    "PaymentStatus",
     "Prompt",
     "PromptStat",
     "ReadingMode",
     "RevenueMonth",
     "Role",
-    "SandboxObject",
     "Section",
     "Tag",
     "User",

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import User
 from .content import utcnow
+
+
+class AttemptStatus(enum.StrEnum):
+    """Where a reader's attempt to pay stands (`services.money.settle_attempt` moves it)."""
+
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"  # abandoned: the provider gave up waiting for the payment
+
+
+class PaymentStatus(enum.StrEnum):
+    """Where a charge stands (`services.money.set_payment_status` moves it). A partial refund
+    leaves a payment paid, with `amount_refunded` set."""
+
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+def _stored(statuses: type[enum.StrEnum]) -> Enum:
+    """A status kept as its plain value in a VARCHAR(16) column, as `MembershipStatus` is."""
+    return Enum(
+        statuses,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class PaymentAttempt(db.Model):
@@ -20,7 +50,11 @@ class PaymentAttempt(db.Model):
     """
 
     __tablename__ = "payment_attempts"
-    __table_args__ = (Index("ix_payment_attempts_ip_created", "ip", "created_at"),)
+    __table_args__ = (
+        Index("ix_payment_attempts_ip_created", "ip", "created_at"),
+        Index("ix_payment_attempts_user_declined", "user_id", "last_declined_at"),
+        Index("ix_payment_attempts_ip_declined", "ip", "last_declined_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)
@@ -30,8 +64,13 @@ class PaymentAttempt(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     interval: Mapped[str | None] = mapped_column(String(8))
     covers_fee: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default="started")  # started|succeeded|failed
+    status: Mapped[AttemptStatus] = mapped_column(
+        _stored(AttemptStatus), default=AttemptStatus.STARTED
+    )
     failure_code: Mapped[str | None] = mapped_column(String(64))
+    # One attempt is retried on the same page: each decline counts (card-testing pause).
+    declines: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id", ondelete="SET NULL"))
@@ -66,7 +105,7 @@ class Payment(db.Model):
     amount_refunded: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
     interval: Mapped[str | None] = mapped_column(String(8))  # the plan's, for subscription payments
-    status: Mapped[str] = mapped_column(String(16))  # paid | failed | refunded | disputed
+    status: Mapped[PaymentStatus] = mapped_column(_stored(PaymentStatus))
     failure_code: Mapped[str | None] = mapped_column(String(64))
     dispute_id: Mapped[str | None] = mapped_column(String(255))
     receipt_url: Mapped[str | None] = mapped_column(String(1000))

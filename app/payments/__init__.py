@@ -1,21 +1,14 @@
-"""Payment providers behind one interface: Stripe, or the offline sandbox when no keys are set."""
+"""Payments: Stripe through its SDK, in every environment (offline, the SDK talks to the emulator)."""
 
 from flask import current_app
 
-from .gateway import PaymentGateway
+from .stripe_gateway import StripeGateway
 
 
-def get_gateway() -> PaymentGateway:
-    """The app's payment provider (built once per app)."""
+def get_gateway() -> StripeGateway:
+    """The app's Stripe gateway (built once per app from its STRIPE_* settings)."""
     gateway = current_app.extensions.get("payment_gateway")
     if gateway is None:
-        if current_app.config.get("STRIPE_SECRET_KEY"):
-            from .stripe_gateway import StripeGateway
-
-            gateway = StripeGateway.from_config(current_app.config)
-        else:
-            from .sandbox import SandboxGateway
-
-            gateway = SandboxGateway.from_config(current_app.config)
+        gateway = StripeGateway.from_config(current_app.config)
         current_app.extensions["payment_gateway"] = gateway
     return gateway

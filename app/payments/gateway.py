@@ -1,14 +1,12 @@
-"""The payment gateway interface and the plain data it returns.
+"""The plain data and errors of the payment gateway, free of the Stripe SDK.
 
-Services talk to this interface only. `stripe_gateway` implements it over Stripe's API (the one module
-that imports `stripe`); `sandbox` implements it offline for development, tests and demos. Amounts are
-integers in minor units; times are aware UTC datetimes.
+`stripe_gateway.StripeGateway` (the one module that imports `stripe`) returns these, in every
+environment: offline its SDK talks to the Stripe emulator. Amounts are integers in minor units;
+times are aware UTC datetimes.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
 
 
 class GatewayError(Exception):
@@ -28,7 +26,11 @@ class CardDeclined(GatewayError):
 
 
 class InvalidSignature(Exception):
-    """A webhook payload whose signature is missing, wrong or too old."""
+    """A webhook payload whose signature is missing, wrong, too old or from the future."""
+
+
+class MalformedEvent(InvalidSignature):
+    """A payload signed with our secret that is still not a well-formed Stripe event."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class PaymentIntent:
     client_secret: str | None
     latest_charge_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # Stripe's code for why the last confirmation failed (a decline, a failed 3-D Secure check).
+    failure_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,59 +78,33 @@ class Invoice:
     created: datetime
     number: str | None = None
     hosted_invoice_url: str | None = None
+    # Known only when `payments` was expanded (Stripe includes it on request only).
+    payment_intent_id: str | None = None
+    charge_id: str | None = None
+    failure_code: str | None = None  # the card's decline code, when the last attempt failed
 
 
-class PaymentGateway(Protocol):
-    """Everything the services need from a payment provider."""
+@dataclass(frozen=True)
+class TestClock:
+    """A Stripe test clock: the simulated time of the customers on it (test mode only)."""
 
-    name: str  # "stripe" or "sandbox"
-    publishable_key: str | None
+    __test__ = False  # not a pytest test class
 
-    def create_customer(
-        self, *, email: str, user_key: str, locale: str, idempotency_key: str
-    ) -> str:
-        """A new customer; returns its id."""
-        ...
+    id: str
+    frozen_time: datetime
+    status: str  # ready | advancing | internal_failure
 
-    def create_subscription(
-        self, *, customer_id: str, amount: int, currency: str, interval: str,
-        idempotency_key: str, metadata: dict[str, str],
-    ) -> Subscription:  # fmt: skip
-        """A subscription waiting for its first payment (`client_secret` set)."""
-        ...
 
-    def retrieve_subscription(self, subscription_id: str) -> Subscription: ...
+@dataclass(frozen=True)
+class Charge:
+    """What staff see of a charge in test mode: how much was paid, refunded, and any dispute."""
 
-    def change_subscription(
-        self, subscription_id: str, *, amount: int, currency: str, interval: str,
-        idempotency_key: str,
-    ) -> Subscription:  # fmt: skip
-        """A new amount or interval from now on, prorated."""
-        ...
-
-    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription: ...
-
-    def create_gift(
-        self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
-        metadata: dict[str, str],
-    ) -> PaymentIntent:  # fmt: skip
-        """A one-time payment waiting for confirmation."""
-        ...
-
-    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntent: ...
-
-    def create_setup_intent(self, *, customer_id: str, idempotency_key: str) -> str:
-        """A SetupIntent for a new card; returns its client secret."""
-        ...
-
-    def list_invoices(self, customer_id: str, limit: int = 24) -> list[Invoice]: ...
-
-    def list_events(
-        self, created_gte: datetime, types: list[str] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Events since `created_gte` (for reconciliation), as webhook payloads."""
-        ...
-
-    def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        """The event in `payload` as a plain dict, if its signature is valid (else InvalidSignature)."""
-        ...
+    id: str
+    amount: int
+    amount_refunded: int
+    currency: str
+    created: datetime
+    status: str  # succeeded | pending | failed
+    payment_intent_id: str | None
+    dispute_id: str | None = None
+    dispute_status: str | None = None  # needs_response, under_review, won, lost, ...

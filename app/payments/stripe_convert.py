@@ -6,12 +6,19 @@ API responses and events. This module does not import `stripe`. A malformed obje
 `GatewayError`, never KeyError or TypeError.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from .gateway import GatewayError, Invoice, PaymentIntent, Subscription
+from .gateway import GatewayError, Invoice, MalformedEvent, PaymentIntent, Subscription
+
+# Stripe's ids are opaque strings of at most 255 characters whose prefixes may change
+# (https://docs.stripe.com/upgrades, "backward-compatible changes"); event types are dotted
+# lower-case words, and our ledger keeps them in 100 characters.
+MAX_ID, MAX_TYPE = 255, 100
+EVENT_TYPE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 
 
 def to_datetime(timestamp: int) -> datetime:
@@ -107,7 +114,21 @@ def payment_intent_from_stripe(obj: Mapping[str, Any]) -> PaymentIntent:
             client_secret=obj.get("client_secret"),
             latest_charge_id=expandable_id(obj.get("latest_charge")),
             metadata=metadata_of(obj),
+            failure_code=_error_code(obj.get("last_payment_error")),
         )
+
+
+def _error_code(error: Mapping[str, Any] | None) -> str | None:
+    """The most specific reason of a Stripe error object: its decline code, else its code."""
+    if not error:
+        return None
+    return error.get("decline_code") or error.get("code") or "payment_failed"
+
+
+def intent_id_of(client_secret: str) -> str:
+    """The PaymentIntent (or SetupIntent) a client secret belongs to: the part before `_secret_`,
+    as stripe.js reads it."""
+    return client_secret.split("_secret_", 1)[0]
 
 
 def invoice_subscription_id(obj: Mapping[str, Any]) -> str | None:
@@ -116,12 +137,36 @@ def invoice_subscription_id(obj: Mapping[str, Any]) -> str | None:
     return expandable_id(details.get("subscription"))
 
 
+def invoice_payment(obj: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The payment intent and charge that paid (or last tried to pay) the invoice, and the card's
+    decline code if it failed, from its expanded `payments`.
+
+    Stripe sends `payments` only when expanded, and the intent's `latest_charge` and
+    `last_payment_error` (where a card decline is reported) only with
+    `payments.data.payment.payment_intent` expanded too; without them all three are None.
+    """
+    listed = obj.get("payments") or {}
+    payments = (listed.get("data") or []) if isinstance(listed, Mapping) else []
+    paid = [p for p in payments if p.get("status") == "paid"] or payments
+    for item in paid:
+        payment = item.get("payment") or {}
+        intent = payment.get("payment_intent")
+        if not intent:
+            continue
+        if not isinstance(intent, Mapping):
+            return str(intent), payment.get("charge"), None
+        code = _error_code(intent.get("last_payment_error"))
+        return str(intent["id"]), expandable_id(intent.get("latest_charge")), code
+    return None, None, None
+
+
 def invoice_from_stripe(obj: Mapping[str, Any], customer_id: str | None = None) -> Invoice:
     """An `Invoice` from a Stripe invoice; `customer_id` stands in if the invoice names none."""
     with _reading("invoice", obj):
         customer = expandable_id(obj.get("customer")) or customer_id
         if customer is None:
             raise ValueError("no customer")
+        intent_id, charge_id, failure_code = invoice_payment(obj)
         return Invoice(
             id=str(obj["id"]),
             customer_id=customer,
@@ -133,4 +178,33 @@ def invoice_from_stripe(obj: Mapping[str, Any], customer_id: str | None = None) 
             created=to_datetime(obj["created"]),
             number=obj.get("number"),
             hosted_invoice_url=obj.get("hosted_invoice_url"),
+            payment_intent_id=intent_id,
+            charge_id=charge_id,
+            failure_code=failure_code,
         )
+
+
+def well_formed_event(event: Any) -> dict[str, Any]:
+    """`event` if it has the shape of a Stripe event our ledger can store and apply, else
+    MalformedEvent: an id and a type within Stripe's lengths, a whole-second `created`, and a
+    `data.object` that is an object with an id."""
+    if not isinstance(event, dict) or event.get("object") != "event":
+        raise MalformedEvent("not a Stripe event")
+    event_id, event_type, created = event.get("id"), event.get("type"), event.get("created")
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= MAX_ID):
+        raise MalformedEvent("the event id is missing or longer than Stripe's ids")
+    if not (isinstance(event_type, str) and len(event_type) <= MAX_TYPE
+            and EVENT_TYPE.fullmatch(event_type)):  # fmt: skip
+        raise MalformedEvent("the event type is missing or not one of Stripe's")
+    if isinstance(created, bool) or not isinstance(created, int) or created <= 0:
+        raise MalformedEvent("the event has no creation time")
+    obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+    if not isinstance(obj, dict) or not isinstance(obj.get("object"), str):
+        raise MalformedEvent("the event carries no object")
+    for field in ("id", "customer"):
+        value = obj.get(field)
+        if value is not None and not isinstance(value, (str, dict)):
+            raise MalformedEvent(f"the object's {field} is not an id")
+        if isinstance(value, str) and len(value) > MAX_ID:
+            raise MalformedEvent(f"the object's {field} is longer than Stripe's ids")
+    return event

@@ -1,12 +1,15 @@
 """The payment gateway over Stripe's API: the one module of the project that imports `stripe`.
 
 Every call goes through one `stripe.StripeClient` per gateway (no global `stripe.api_key`), on the
-API version the SDK pins (2026-10-28.endive). Stripe's exceptions never leave this module: they
-become `GatewayUnavailable`, `CardDeclined` or `GatewayError` (see `stripe_errors`).
-`stripe_convert` turns objects into the gateway's dataclasses, from the JSON shape events carry.
+API version the SDK pins (2026-10-28.endive). The same code runs everywhere: in production against
+Stripe, offline against the Stripe emulator (`base_addresses` points the client at it; tests pass an
+in-process `http_client`). Stripe's exceptions never leave this module: they become
+`GatewayUnavailable`, `CardDeclined` or `GatewayError` (see `stripe_errors`). `stripe_convert` turns
+objects into the gateway's dataclasses, from the JSON shape events carry.
 """
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +19,7 @@ import stripe
 from stripe.params import (
     CustomerCreateParams,
     EventListParams,
+    InvoicePayParams,
     PaymentIntentCreateParams,
     PriceCreateParams,
     SetupIntentCreateParams,
@@ -30,6 +34,7 @@ from .gateway import (
     GatewayUnavailable,
     InvalidSignature,
     Invoice,
+    MalformedEvent,
     PaymentIntent,
     Subscription,
 )
@@ -37,6 +42,7 @@ from .stripe_convert import (
     invoice_from_stripe,
     payment_intent_from_stripe,
     subscription_from_stripe,
+    well_formed_event,
 )
 
 DEFAULT_PRODUCT_ID = "enab_membership"
@@ -53,8 +59,9 @@ def verify_stripe_event(
 ) -> dict[str, Any]:
     """The event in `payload` as a plain dict, if `signature` (the Stripe-Signature header) holds.
 
-    Raises InvalidSignature when the header is missing or malformed, does not match `secret`, is
-    older than `tolerance` seconds, or the payload is not a JSON event.
+    Raises InvalidSignature when the header is missing or malformed, does not match `secret`, or
+    its time is more than `tolerance` seconds old or ahead (the SDK checks only the past), and
+    MalformedEvent when the signed payload is not a well-formed Stripe event.
     """
     if not signature:
         raise InvalidSignature("missing Stripe-Signature header")
@@ -63,11 +70,19 @@ def verify_stripe_event(
     except stripe.SignatureVerificationError as error:
         raise InvalidSignature(error.user_message or "invalid signature") from error
     except (ValueError, AttributeError) as error:  # signed, but not UTF-8 JSON of a snapshot event
-        raise InvalidSignature(f"payload is not a Stripe event: {error}") from error
-    event = json.loads(payload)
-    if not isinstance(event, dict) or event.get("object") != "event":
-        raise InvalidSignature("payload is not a Stripe event")
-    return event
+        raise MalformedEvent(f"payload is not a Stripe event: {error}") from error
+    if _signed_at(signature) > time.time() + tolerance:
+        raise InvalidSignature("signature timestamp is in the future")
+    return well_formed_event(json.loads(payload))
+
+
+def _signed_at(signature: str) -> int:
+    """The `t=` of a Stripe-Signature header (construct_event has checked that it is there)."""
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    raise InvalidSignature("signature has no timestamp")
 
 
 @contextmanager
@@ -91,6 +106,13 @@ def stripe_errors() -> Iterator[None]:
         raise GatewayError(str(error)) from error
 
 
+def _id_of(field: str | stripe.StripeObject | None) -> str | None:
+    """The id of an expandable field, whether Stripe sent the id or the expanded object."""
+    if field is None or isinstance(field, str):
+        return field
+    return str(field["id"])
+
+
 def _decline_code(error: stripe.CardError) -> str:
     """Stripe's most specific reason: the decline code (insufficient_funds...), else the code."""
     decline_code = error.error.decline_code if error.error is not None else None
@@ -98,9 +120,7 @@ def _decline_code(error: stripe.CardError) -> str:
 
 
 class StripeGateway:
-    """`PaymentGateway` over Stripe: customers, subscriptions, gifts, invoices, events, catalog."""
-
-    name = "stripe"
+    """Stripe for the services: customers, subscriptions, gifts, invoices, events, catalog."""
 
     def __init__(
         self,
@@ -110,38 +130,72 @@ class StripeGateway:
         product_id: str = DEFAULT_PRODUCT_ID,
         http_client: stripe.HTTPClient | None = None,
         max_network_retries: int = 2,
+        api_base: str | None = None,
+        test_clocks: bool = False,
     ) -> None:
         self.publishable_key = publishable_key
         self.webhook_secret = webhook_secret
         self.product_id = product_id
+        self.api_base = api_base
+        self._product_exists = False
+        # Test mode only: each new customer lives on a test clock of its own (staff move it on).
+        self.test_clocks = test_clocks and secret_key.startswith("sk_test_")
+        self.test_mode = secret_key.startswith("sk_test_")
+        # StripeClient ignores the global stripe.api_base: the address goes in base_addresses.
         self.client = stripe.StripeClient(
-            secret_key, http_client=http_client, max_network_retries=max_network_retries
+            secret_key,
+            http_client=http_client,
+            max_network_retries=max_network_retries,
+            base_addresses={"api": api_base} if api_base else None,
         )
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Self:
+    def from_config(cls, config: Mapping[str, Any], **overrides: Any) -> Self:
         """A gateway from the app config's STRIPE_* settings (the secret key is required)."""
-        return cls(
-            secret_key=config["STRIPE_SECRET_KEY"],
-            publishable_key=config.get("STRIPE_PUBLISHABLE_KEY"),
-            webhook_secret=config.get("STRIPE_WEBHOOK_SECRET") or "",
-            product_id=config.get("STRIPE_PRODUCT_ID") or DEFAULT_PRODUCT_ID,
-        )
+        settings: dict[str, Any] = {
+            "secret_key": config["STRIPE_SECRET_KEY"],
+            "publishable_key": config.get("STRIPE_PUBLISHABLE_KEY"),
+            "webhook_secret": config.get("STRIPE_WEBHOOK_SECRET") or "",
+            "product_id": config.get("STRIPE_PRODUCT_ID") or DEFAULT_PRODUCT_ID,
+            "api_base": config.get("STRIPE_API_BASE"),
+            "test_clocks": bool(config.get("STRIPE_TEST_CLOCKS")),
+        }
+        return cls(**{**settings, **overrides})
 
     def create_customer(
         self, *, email: str, user_key: str, locale: str, idempotency_key: str
     ) -> str:
-        """A new customer emailed in `locale`, tagged with our `user_key`; returns its id."""
+        """A new customer emailed in `locale`, tagged with our `user_key`; returns its id.
+
+        In test mode with test clocks on, the customer is created on a new clock of its own (Stripe
+        allows three customers a clock), frozen at the present moment.
+        """
         params: CustomerCreateParams = {
             "email": email,
             "preferred_locales": [locale],
             "metadata": {"user_key": user_key},
         }
         with stripe_errors():
+            if self.test_clocks:
+                clock = self.client.v1.test_helpers.test_clocks.create(
+                    params={"frozen_time": int(datetime.now(UTC).timestamp()), "name": user_key},
+                    options={"idempotency_key": f"{idempotency_key}-clock"},
+                )
+                params["test_clock"] = clock.id
             customer = self.client.v1.customers.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
         return customer.id
+
+    def delete_customer(self, customer_id: str) -> None:
+        """Delete the customer: Stripe cancels its subscriptions at once and keeps its charges
+        (https://docs.stripe.com/api/customers/delete). Already deleted counts as done."""
+        try:
+            with stripe_errors():
+                self.client.v1.customers.delete(customer_id)
+        except GatewayError as error:
+            if "No such customer" not in str(error):
+                raise
 
     def create_subscription(
         self, *, customer_id: str, amount: int, currency: str, interval: str,
@@ -169,7 +223,15 @@ class StripeGateway:
     def _price_data(
         self, amount: int, currency: str, interval: str
     ) -> SubscriptionCreateParamsItemPriceData:
-        """An inline price of the membership product: `amount` per `interval`."""
+        """An inline price of the membership product: `amount` per `interval`.
+
+        Stripe refuses `price_data` naming a product that does not exist, so the product is made
+        the first time this gateway needs it (`flask stripe setup` makes it ahead of time).
+        """
+        if not self._product_exists:
+            with stripe_errors():
+                self._ensure_product()
+            self._product_exists = True
         return {
             "currency": currency.lower(),
             "product": self.product_id,
@@ -254,6 +316,70 @@ class StripeGateway:
         if not intent.client_secret:
             raise GatewayError(f"setup intent {intent.id} came without a client secret")
         return intent.client_secret
+
+    def make_default_card(
+        self, setup_intent_id: str, *, customer_id: str, subscription_id: str | None,
+        idempotency_key: str,
+    ) -> str | None:  # fmt: skip
+        """Make the card a succeeded SetupIntent saved the one Stripe charges from now on.
+
+        A SetupIntent only saves a card (https://docs.stripe.com/payments/setup-intents); Stripe
+        charges a subscription's own `default_payment_method` first, then the customer's
+        `invoice_settings.default_payment_method`
+        (https://docs.stripe.com/billing/subscriptions/payment-methods-setting), so both are set.
+        Returns the payment method's id, or None when the SetupIntent has not succeeded or belongs
+        to another customer.
+        """
+        with stripe_errors():
+            intent = self.client.v1.setup_intents.retrieve(setup_intent_id)
+            card = _id_of(intent.payment_method)
+            if intent.status != "succeeded" or _id_of(intent.customer) != customer_id:
+                return None
+            if card is None:
+                return None
+            self.client.v1.customers.update(
+                customer_id,
+                params={"invoice_settings": {"default_payment_method": card}},
+                options={"idempotency_key": f"{idempotency_key}-customer"},
+            )
+            if subscription_id:
+                self.client.v1.subscriptions.update(
+                    subscription_id,
+                    params={"default_payment_method": card},
+                    options={"idempotency_key": f"{idempotency_key}-subscription"},
+                )
+        return card
+
+    def pay_open_invoice(
+        self, subscription_id: str, *, payment_method: str | None, idempotency_key: str
+    ) -> bool:
+        """Pay the subscription's latest invoice now, if it is still open; True if it was paid.
+
+        A decline raises CardDeclined; a card that needs 3-D Secure raises CardDeclined with the code
+        `invoice_payment_intent_requires_action` (the member must confirm it on our page).
+        """
+        with stripe_errors():
+            subscription = self.client.v1.subscriptions.retrieve(
+                subscription_id, params={"expand": ["latest_invoice"]}
+            )
+            invoice = subscription.latest_invoice
+            if invoice is None or isinstance(invoice, str) or invoice.status != "open":
+                return False
+            params: InvoicePayParams = {"off_session": True}
+            if payment_method:
+                params["payment_method"] = payment_method
+            paid = self.client.v1.invoices.pay(
+                str(invoice.id), params=params, options={"idempotency_key": idempotency_key}
+            )
+        return paid.status == "paid"
+
+    def retrieve_invoice(self, invoice_id: str) -> Invoice:
+        """The invoice as Stripe has it now, with the payment intent and charge that paid it."""
+        with stripe_errors():
+            invoice = self.client.v1.invoices.retrieve(
+                invoice_id, params={"expand": ["payments.data.payment.payment_intent"]}
+            )
+        return invoice_from_stripe(invoice.to_dict(for_json=True))
 
     def list_invoices(self, customer_id: str, limit: int = 24) -> list[Invoice]:
         """The customer's latest `limit` invoices (at most 100), newest first."""

@@ -4,8 +4,9 @@ by the provider's ids, so applying an event twice would change nothing either.""
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Payment, PaymentAttempt, User
-from . import billing
+from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentStatus, User
+from ..payments import get_gateway
+from . import money
 
 
 class CustomerNotLinked(Exception):
@@ -21,11 +22,24 @@ def customer_of(obj: dict) -> str | None:
 
 
 def _reader(obj: dict) -> User:
+    """The reader an object is about: by its customer, else by the `user_key` our subscriptions
+    carry in their metadata (and Stripe copies onto their invoices), so that an event arriving
+    after `customer.deleted` unlinked the customer still finds its reader."""
     customer_id = customer_of(obj)
-    user = billing.reader_for_customer(customer_id) if customer_id else None
+    user = money.reader_for_customer(customer_id) if customer_id else None
+    if user is None:
+        user = money.reader_for_key(_user_key(obj), customer_id)
     if user is None:
         raise CustomerNotLinked(f"customer {customer_id} is not linked to a reader yet")
     return user
+
+
+def _user_key(obj: dict) -> str | None:
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    for metadata in (obj.get("metadata"), details.get("metadata")):
+        if isinstance(metadata, dict) and isinstance(metadata.get("user_key"), str):
+            return metadata["user_key"]
+    return None
 
 
 def _subscription_id(obj: dict) -> str | None:
@@ -37,34 +51,41 @@ def _subscription_id(obj: dict) -> str | None:
 
 def sync_subscription(obj: dict, event_type: str) -> None:
     """Subscription events: re-fetch the subscription and apply its current state."""
-    billing.sync_subscription(_reader(obj), _subscription_id(obj), cause=event_type)
+    money.sync_subscription(_reader(obj), _subscription_id(obj), cause=event_type)
 
 
 def invoice_paid(obj: dict, event_type: str) -> None:
+    """A subscription payment: re-fetched, so that the intent and charge that paid it (Stripe
+    sends `invoice.payments` only when expanded) are recorded with it, and refunds and disputes of
+    that charge find this payment."""
     user = _reader(obj)
-    subscription_id = _subscription_id(obj)
+    invoice = get_gateway().retrieve_invoice(obj["id"])
+    subscription_id = invoice.subscription_id
     if subscription_id:
-        billing.sync_subscription(user, subscription_id, cause=event_type)
-        billing.settle_attempts(subscription_id=subscription_id, status="succeeded")
-    billing.record_payment(
-        user, kind="subscription", invoice_id=obj["id"], subscription_id=subscription_id,
-        payment_intent_id=_invoice_payment_intent(obj), amount=obj.get("amount_paid") or 0,
-        currency=obj["currency"], status="paid", receipt_url=obj.get("hosted_invoice_url"),
-        interval=_plan_interval(user, subscription_id),
+        money.sync_subscription(user, subscription_id, cause=event_type)
+        money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.SUCCEEDED)
+    money.record_payment(
+        user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+        payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id,
+        amount=invoice.amount_paid, currency=invoice.currency, status=PaymentStatus.PAID,
+        receipt_url=invoice.hosted_invoice_url, interval=_plan_interval(user, subscription_id),
     )  # fmt: skip
 
 
 def invoice_failed(obj: dict, event_type: str) -> None:
+    """A failed subscription payment, re-fetched: Stripe reports the card's decline on the
+    payment intent's `last_payment_error`, not on the invoice."""
     user = _reader(obj)
-    subscription_id = _subscription_id(obj)
-    code = (obj.get("last_finalization_error") or {}).get("code") or "payment_failed"
+    invoice = get_gateway().retrieve_invoice(obj["id"])
+    subscription_id = invoice.subscription_id
+    code = invoice.failure_code or "payment_failed"
     if subscription_id:
-        billing.sync_subscription(user, subscription_id, cause=event_type)
-        billing.settle_attempts(subscription_id=subscription_id, status="failed", code=code)
-    billing.record_payment(
-        user, kind="subscription", invoice_id=obj["id"], subscription_id=subscription_id,
-        payment_intent_id=_invoice_payment_intent(obj), amount=obj.get("amount_due") or 0,
-        currency=obj["currency"], status="failed", failure_code=code,
+        money.sync_subscription(user, subscription_id, cause=event_type)
+        money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.FAILED, code=code)
+    money.record_payment(
+        user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+        payment_intent_id=invoice.payment_intent_id, amount=invoice.amount_due,
+        currency=invoice.currency, status=PaymentStatus.FAILED, failure_code=code,
         interval=_plan_interval(user, subscription_id),
     )  # fmt: skip
 
@@ -79,7 +100,7 @@ def _plan_interval(user: User, subscription_id: str | None) -> str | None:
 def invoice_action_required(obj: dict, event_type: str) -> None:
     subscription_id = _subscription_id(obj)
     if subscription_id:
-        billing.sync_subscription(_reader(obj), subscription_id, cause=event_type)
+        money.sync_subscription(_reader(obj), subscription_id, cause=event_type)
 
 
 def gift_succeeded(obj: dict, event_type: str) -> None:
@@ -87,11 +108,12 @@ def gift_succeeded(obj: dict, event_type: str) -> None:
     if (obj.get("metadata") or {}).get("kind") != "gift":
         return
     user = _reader(obj)
-    billing.record_payment(
+    money.record_payment(
         user, kind="gift", payment_intent_id=obj["id"], charge_id=obj.get("latest_charge"),
-        amount=obj.get("amount_received") or obj["amount"], currency=obj["currency"], status="paid",
+        amount=obj.get("amount_received") or obj["amount"], currency=obj["currency"],
+        status=PaymentStatus.PAID,
     )  # fmt: skip
-    billing.settle_attempts(payment_intent_id=obj["id"], status="succeeded")
+    money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.SUCCEEDED)
 
 
 def gift_failed(obj: dict, event_type: str) -> None:
@@ -100,15 +122,16 @@ def gift_failed(obj: dict, event_type: str) -> None:
     _reader(obj)
     error = obj.get("last_payment_error") or {}
     code = error.get("decline_code") or error.get("code") or "payment_failed"
-    billing.settle_attempts(payment_intent_id=obj["id"], status="failed", code=code)
+    money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.FAILED, code=code)
 
 
 def charge_refunded(obj: dict, event_type: str) -> None:
+    """The charge's refunded total; a payment refunded in full becomes refunded."""
     payment = _payment_for_charge(obj)
     payment.charge_id = payment.charge_id or obj["id"]
     payment.amount_refunded = obj.get("amount_refunded") or 0
     if payment.amount_refunded >= payment.amount:
-        payment.status = "refunded"
+        money.set_payment_status(payment, PaymentStatus.REFUNDED)
     db.session.flush()
 
 
@@ -116,7 +139,7 @@ def dispute_created(obj: dict, event_type: str) -> None:
     charge = {"id": obj.get("charge"), "payment_intent": obj.get("payment_intent"),
               "amount": obj.get("amount"), "currency": obj.get("currency")}  # fmt: skip
     payment = _payment_for_charge(charge, owner=obj)
-    payment.status = "disputed"
+    money.set_payment_status(payment, PaymentStatus.DISPUTED)
     payment.dispute_id = obj["id"]
     db.session.flush()
 
@@ -127,19 +150,10 @@ def customer_updated(obj: dict, event_type: str) -> None:
 
 
 def customer_deleted(obj: dict, event_type: str) -> None:
-    user = billing.reader_for_customer(obj["id"])
+    user = money.reader_for_customer(obj["id"])
     if user is not None:
         user.stripe_customer_id = None
         db.session.flush()
-
-
-def _invoice_payment_intent(obj: dict) -> str | None:
-    for item in (obj.get("payments") or {}).get("data") or []:
-        payment = item.get("payment") or {}
-        if payment.get("payment_intent"):
-            intent = payment["payment_intent"]
-            return intent.get("id") if isinstance(intent, dict) else intent
-    return None
 
 
 def _payment_for_charge(charge: dict, owner: dict | None = None) -> Payment:
@@ -149,15 +163,16 @@ def _payment_for_charge(charge: dict, owner: dict | None = None) -> Payment:
         ids.append(Payment.payment_intent_id == charge["payment_intent"])
     payment = db.session.scalar(select(Payment).where(or_(*ids)))
     if payment is None:
-        user = billing.reader_for_customer(customer_of(owner or charge) or "")
+        user = money.reader_for_customer(customer_of(owner or charge) or "")
         kind = "gift" if db.session.scalar(
             select(PaymentAttempt.id).where(PaymentAttempt.payment_intent_id == charge.get("payment_intent"))
         ) else "subscription"  # fmt: skip
         payment = Payment(
             user_id=user.id if user else None, kind=kind, charge_id=charge["id"],
             payment_intent_id=charge.get("payment_intent"), amount=charge.get("amount") or 0,
-            currency=charge.get("currency") or "usd", status="paid",
+            currency=charge.get("currency") or "usd",
         )  # fmt: skip
+        money.set_payment_status(payment, PaymentStatus.PAID)
         db.session.add(payment)
     return payment
 

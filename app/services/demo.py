@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, Payment, User, WebhookEvent
-from . import billing
+from . import money
 
 Status = MembershipStatus
 BATCH = 2000
@@ -112,7 +112,7 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
             payment["currency"],
         )
         totals[key] = totals.get(key, 0) + payment["amount"]
-    billing.add_revenue_rows([{"month": month, "interval": interval, "currency": currency, "amount": amount}
+    money.add_revenue_rows([{"month": month, "interval": interval, "currency": currency, "amount": amount}
                               for (month, interval, currency), amount in totals.items()])  # fmt: skip
     return len(events)
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..extensions import db
 from ..models import WebhookEvent
 from ..payments import get_gateway
-from ..payments.gateway import InvalidSignature
+from ..payments.gateway import InvalidSignature, MalformedEvent
 from .billing_events import HANDLERS, CustomerNotLinked, customer_of
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,18 @@ DONE = ("applied", "ignored")
 @dataclass(frozen=True)
 class Delivery:
     status: int
-    outcome: str  # invalid | applied | ignored | duplicate | parked | failed
+    outcome: (
+        str  # invalid | malformed | too_large | applied | ignored | duplicate | parked | failed
+    )
 
 
 def receive(payload: bytes, signature: str | None) -> Delivery:
-    """Handle one webhook delivery (the route and the sandbox both come through here)."""
+    """Handle one webhook delivery: verify it, store it, apply it (see the module's steps)."""
     try:
         event = get_gateway().verify_event(payload, signature)
+    except MalformedEvent as error:
+        log.warning("refused a signed webhook that is not a well-formed event: %s", error)
+        return Delivery(400, "malformed")
     except InvalidSignature:
         return Delivery(400, "invalid")
     record_event(event)
@@ -118,16 +123,3 @@ def _note(event_id: str, state: str, error: str) -> None:
     except Exception:
         db.session.rollback()
         log.exception("could not record the outcome of webhook event %s", event_id)
-
-
-def deliver_pending() -> int:
-    """Deliver events the provider produced in-process (the sandbox) through `receive`, as Stripe
-    would over HTTP; nothing to do with Stripe itself. Returns how many were delivered."""
-    drain = getattr(get_gateway(), "drain_events", None)
-    if drain is None:
-        return 0
-    deliveries = drain()
-    db.session.commit()
-    for payload, signature in deliveries:
-        receive(payload, signature)
-    return len(deliveries)

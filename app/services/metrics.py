@@ -12,10 +12,18 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Membership, MembershipChange, MembershipStatus, Payment, RevenueMonth
+from ..models import (
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    Payment,
+    PaymentStatus,
+    RevenueMonth,
+)
 
 Status = MembershipStatus
 WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
+PAID = PaymentStatus.PAID
 
 
 @dataclass
@@ -54,12 +62,12 @@ def overview(now: datetime | None = None) -> Overview:
     result.churn_rate = Fraction(result.churned, at_start) if at_start > 0 else None
     result.failing, result.at_risk = _failing()
     result.recovered = _sum_by_currency(
-        Payment.kind == "subscription", Payment.status == "paid", Payment.failure_code.is_not(None),
+        Payment.kind == "subscription", Payment.status == PAID, Payment.failure_code.is_not(None),
         Payment.updated_at >= start,
     )  # fmt: skip
     rows = db.session.execute(
         select(Payment.currency, func.count(Payment.id), func.sum(Payment.amount))
-        .where(Payment.kind == "gift", Payment.status == "paid", Payment.created_at >= start)
+        .where(Payment.kind == "gift", Payment.status == PAID, Payment.created_at >= start)
         .group_by(Payment.currency)
     ).all()
     result.gifts = {currency: (count, int(total or 0)) for currency, count, total in rows}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Membership, WebhookEvent
 from ..payments import get_gateway
-from . import billing, ledger
+from . import ledger, money
 from .billing_events import HANDLERS
 
 
@@ -34,7 +34,7 @@ def _resync_subscriptions(report: Report) -> None:
     ).all()
     for membership in memberships:
         before = membership.status
-        billing.sync_subscription(membership.user, membership.subscription_id, "reconciliation")
+        money.sync_subscription(membership.user, membership.subscription_id, "reconciliation")
         db.session.commit()
         if membership.status != before:
             report.changed.append(

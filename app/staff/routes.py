@@ -1,6 +1,6 @@
-"""The overview, its charts, the audit log, the outbox and the payment sandbox."""
+"""The overview, its charts, the audit log and the outbox."""
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -8,7 +8,7 @@ from ..auth import staff_required
 from ..extensions import cache, db
 from ..i18n import format_locale, text_direction
 from ..models import OutboxMessage
-from ..services import audit, metrics, sandbox_flow
+from ..services import audit, metrics
 from . import bp, charts
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -71,26 +71,3 @@ def outbox():
         .limit(100)
     ).all()
     return render_template("staff/outbox.html", messages=messages)
-
-
-@bp.route("/<lang>/staff/sandbox", methods=["GET", "POST"])
-@staff_required
-def sandbox():
-    """Move sandbox subscriptions through their lifecycle: renewals paid or failed, cancel, refund."""
-    try:
-        if request.method == "POST":
-            action, subscription_id = (
-                request.form.get("action", ""),
-                request.form.get("subscription", ""),
-            )
-            if action not in sandbox_flow.ACTIONS or not subscription_id:
-                abort(400)
-            result = sandbox_flow.advance_subscription(subscription_id, action)
-            flash(f"{subscription_id}: {result}")
-            return redirect(url_for("staff.sandbox", lang=g.lang))
-        subscriptions = sandbox_flow.list_subscriptions()
-    except sandbox_flow.NotSandbox:
-        abort(404)
-    return render_template(
-        "staff/sandbox.html", subscriptions=subscriptions, actions=sandbox_flow.ACTIONS
-    )

@@ -20,7 +20,7 @@ from ..auth import staff_required
 from ..billing.forms import to_minor_units
 from ..extensions import db
 from ..models import User
-from ..services import accounts, audit, billing, membership, supporters
+from ..services import accounts, audit, membership, money, supporters
 from . import bp
 from .forms import GrantForm, SupporterFilterForm
 
@@ -77,7 +77,7 @@ def supporter(user_id):
     user = _supporter(user_id)
     return render_template(
         "staff/supporter.html", supporter=user, timeline=supporters.timeline(user),
-        payments=billing.payments_of(user), grant_form=GrantForm(until=(datetime.now(UTC) + timedelta(days=365)).date()),
+        payments=money.payments_of(user), grant_form=GrantForm(until=(datetime.now(UTC) + timedelta(days=365)).date()),
     )  # fmt: skip
 
 

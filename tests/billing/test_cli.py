@@ -1,58 +1,42 @@
-"""`flask stripe setup` and `flask stripe reconcile`."""
+"""`flask stripe setup` and `flask stripe reconcile`, through the real SDK and the emulator."""
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import MembershipStatus, SandboxObject, WebhookEvent
+from app.models import MembershipStatus, WebhookEvent
 from app.payments import get_gateway
-from tests.billing.test_journey import pay, start
-from tests.stripe_fakes import stripe_list, stripe_object
+from tests.paying import pay, start
 
 
-def test_setup_creates_the_catalogue_through_stripe(runner, stripe_http):
-    """With Stripe, setup makes the product and every missing price by lookup key."""
-    stripe_http.route(
-        "get", "/v1/products/enab_membership", 200, stripe_object("product", id="enab_membership")
-    )
-    stripe_http.route("get", "/v1/prices", 200, stripe_list([], "/v1/prices"))
-    stripe_http.route("post", "/v1/prices", 200, stripe_object("price", id="price_new"))
+def test_setup_creates_the_catalogue_once(runner):
+    """Setup makes the product and every price by lookup key; running it again changes nothing."""
     result = runner.invoke(args=["stripe", "setup"])
     assert result.exit_code == 0, result.output
-    assert "membership_monthly_100_usd: price_new (created)" in result.output
-    created = [r for r in stripe_http.requests if r.method == "post" and r.path == "/v1/prices"]
-    assert len(created) == 9
-    assert {r.params["lookup_key"] for r in created} >= {
-        "membership_annual_1200_usd",
-        "gift_500_usd",
-    }
+    assert "membership_monthly_100_usd: price_" in result.output
+    assert result.output.count("(created)") == 9
+    prices = get_gateway().client.v1.prices.list(
+        params={"lookup_keys": ["membership_annual_1200_usd"], "limit": 1}
+    )
+    assert prices.data[0].unit_amount == 1200 and prices.data[0].recurring.interval == "year"
+    again = runner.invoke(args=["stripe", "setup"])
+    assert again.output.count("(exists)") == 9 and "(created)" not in again.output
 
 
-def test_setup_reports_stripe_down(runner, stripe_http):
+def test_setup_reports_stripe_down(runner, stripe_emulator):
     """Stripe unreachable: a clear error, exit code not zero."""
-    stripe_http.fail_connection()
+    stripe_emulator.faults.fail_next(n=3, kind="connection")
     result = runner.invoke(args=["stripe", "setup"])
     assert result.exit_code != 0 and "did not answer" in result.output
 
 
-def test_setup_in_the_sandbox_says_so(runner):
-    """Without Stripe keys there is no catalogue to set up."""
-    assert "sandbox" in runner.invoke(args=["stripe", "setup"]).output
-
-
-def test_reconcile_applies_what_was_missed(runner, client, make_user, auth):
-    """A change the webhook never delivered is found and applied, and printed."""
+def test_reconcile_applies_what_was_missed(runner, client, stripe_emulator, make_user, auth):
+    """A cancellation whose webhook never arrived is found, applied and printed; once only."""
     user = make_user()
     auth.login()
-    pay(client, start(client))
-    gateway = get_gateway()
+    pay(client, stripe_emulator, start(client).headers["Location"])
     subscription_id = user.membership.subscription_id
-    gateway.cancel_now(subscription_id)  # at the provider only: the event is never delivered
-    lost = db.session.scalars(
-        select(SandboxObject).where(SandboxObject.customer_id == "pending")
-    ).all()
-    for row in lost:
-        row.customer_id = "delivered"
-    db.session.commit()
+    get_gateway().client.v1.subscriptions.cancel(subscription_id)  # at Stripe only
+    stripe_emulator.drain_deliveries()  # ... and its webhook is lost on the way
     result = runner.invoke(args=["stripe", "reconcile"])
     assert result.exit_code == 0, result.output
     assert f"active -> lapsed ({subscription_id})" in result.output

@@ -1,6 +1,5 @@
-"""The whole sandbox journey: support page to paid member, renewal, failure, recovery, cancel."""
-
-import re
+"""The reader's whole journey through production's payment path: our pages, the real Stripe SDK,
+the Stripe emulator (Stripe's rules), and its signed webhooks delivered to our ledger."""
 
 import pytest
 from sqlalchemy import func, select
@@ -11,33 +10,23 @@ from app.models import (
     OutboxMessage,
     Payment,
     PaymentAttempt,
-    SandboxObject,
     User,
     WebhookEvent,
 )  # fmt: skip
-from app.payments.gateway import GatewayUnavailable
-from app.services import accounts, membership, sandbox_flow
+from app.services import accounts, membership
 from tests.conftest import csrf_token, page_text
-
-OK, DECLINED, NO_FUNDS, AUTH = (
-    "4242 4242 4242 4242", "4000 0000 0000 0002", "4000 0000 0000 9995", "4000 0000 0000 3155",
+from tests.paying import (
+    AUTH_ALWAYS,
+    AUTH_ONCE,
+    DECLINED,
+    FAILS_LATER,
+    NO_FUNDS,
+    OK,
+    advance,
+    pay,
+    renew,
+    start,
 )  # fmt: skip
-
-
-def start(client, lang="en", frequency="monthly", amount="100", **extra):
-    data = {
-        "frequency": frequency,
-        "amount": amount,
-        "csrf_token": csrf_token(client, f"/{lang}/support"),
-    }
-    data.update(extra)
-    return client.post(f"/{lang}/support", data=data)
-
-
-def pay(client, response, card=OK):
-    pay_url = response.headers["Location"]
-    token = csrf_token(client, pay_url)
-    return client.post(f"{pay_url}/test-card", data={"card_number": card, "csrf_token": token})
 
 
 @pytest.fixture
@@ -47,109 +36,133 @@ def reader(make_user, auth):
     return user
 
 
-def test_a_reader_becomes_a_member_and_keeps_it_through_its_lifecycle(client, reader):
-    """$1 a month: pay, renew, fail, recover with a new card, cancel, resume, change the amount."""
+def paid_payments(user):
+    return db.session.scalars(
+        select(Payment).where(Payment.user_id == user.id, Payment.status == "paid")
+    ).all()
+
+
+def test_a_reader_becomes_a_member_and_renews(client, stripe_emulator, reader):
+    """$1 a month: the Payment Element pays, the return page welcomes, a renewal charges again."""
     response = start(client)
-    assert re.fullmatch(r"/en/support/pay/\w+", response.headers["Location"])
+    assert "/en/support/pay/" in response.headers["Location"]
     page = page_text(client.get(response.headers["Location"]))
-    assert "Test mode" in page and "$1 today, then $1 every month" in page
-    done = pay(client, response)
-    assert "/en/support/done/" in done.headers["Location"]
-    assert "Welcome, member!" in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "$1 today, then $1 every month" in page
+    done = pay(client, stripe_emulator, response.headers["Location"])
+    assert "Welcome, member!" in done.response.get_data(as_text=True)
+    db.session.refresh(reader.membership)
     assert reader.membership.status == MembershipStatus.ACTIVE
     assert membership.perks_for(reader).ad_free
-    subscription_id = reader.membership.subscription_id
-
-    sandbox_flow.advance_subscription(subscription_id, "renew_paid")
-    paid = db.session.scalars(
-        select(Payment).where(Payment.user_id == reader.id, Payment.status == "paid")
-    ).all()
-    assert len(paid) == 2 and {p.amount for p in paid} == {100}
-
-    sandbox_flow.advance_subscription(subscription_id, "renew_failed")
-    db.session.refresh(reader.membership)
-    assert reader.membership.status == MembershipStatus.PAST_DUE
-    perks = membership.perks_for(reader)
-    assert perks.member and perks.update_card_notice  # within the grace period
-    assert "update your card" in client.get("/en/account").get_data(as_text=True)
-
-    card_page = client.get("/en/account/support/card").get_data(as_text=True)
-    secret = re.search(r'name="client_secret" value="([^"]+)"', card_page).group(1)
-    client.post("/en/account/support/card/test-card",
-                data={"card_number": OK, "client_secret": secret, "csrf_token": csrf_token(client, "/en/account")})  # fmt: skip
+    renew(client, reader)
+    assert sorted(p.amount for p in paid_payments(reader)) == [100, 100]
     db.session.refresh(reader.membership)
     assert reader.membership.status == MembershipStatus.ACTIVE
 
-    token = csrf_token(client, "/en/account")
-    client.post("/en/account/support/cancel", data={"csrf_token": token})
-    db.session.refresh(reader.membership)
-    assert (
-        reader.membership.status == MembershipStatus.ENDING and membership.perks_for(reader).member
+
+def test_cancel_resume_and_change_the_amount(client, stripe_emulator, reader):
+    """Cancel at the period's end, resume, then move to $5 a month paid yearly."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    client.post(
+        "/en/account/support/cancel", data={"csrf_token": csrf_token(client, "/en/account")}
     )
+    db.session.refresh(reader.membership)
+    assert reader.membership.status == MembershipStatus.ENDING
+    assert membership.perks_for(reader).member
     client.post(
         "/en/account/support/resume", data={"csrf_token": csrf_token(client, "/en/account")}
     )
     db.session.refresh(reader.membership)
     assert reader.membership.status == MembershipStatus.ACTIVE
-
     token = csrf_token(client, "/en/account/support/change")
-    client.post(
-        "/en/account/support/change",
-        data={"frequency": "annual", "amount": "5", "csrf_token": token},
-    )
+    client.post("/en/account/support/change",
+                data={"frequency": "annual", "amount": "5", "csrf_token": token})  # fmt: skip
     db.session.refresh(reader.membership)
     assert (reader.membership.amount, reader.membership.interval) == (6000, "year")
-    account = page_text(client.get("/en/account"))
-    assert "$60 a year" in account and "Paid" in account
+    assert "$60 a year" in page_text(client.get("/en/account"))
 
 
-def test_failing_until_retries_end_cancels_and_perks_end(client, reader):
-    """Renewals that keep failing end in cancellation: lapsed, no perks."""
-    pay(client, start(client))
-    subscription_id = reader.membership.subscription_id
-    for _ in range(3):
-        sandbox_flow.advance_subscription(subscription_id, "renew_failed")
+def test_a_past_due_member_recovers_with_a_new_card(client, stripe_emulator, reader):
+    """A renewal fails on a card that cannot be charged; the new card saved on our page becomes the
+    one Stripe charges, pays the open invoice, and the member is active again."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    saved = pay(client, stripe_emulator, "/en/account/support/card", FAILS_LATER)
+    assert saved.response.status_code == 302
+    renew(client, reader)
+    db.session.refresh(reader.membership)
+    assert reader.membership.status == MembershipStatus.PAST_DUE
+    assert membership.perks_for(reader).update_card_notice
+    assert "update your card" in client.get("/en/account").get_data(as_text=True)
+    pay(client, stripe_emulator, "/en/account/support/card", OK)
+    db.session.refresh(reader.membership)
+    assert reader.membership.status == MembershipStatus.ACTIVE
+    assert len(paid_payments(reader)) == 2
+
+
+def test_failing_until_retries_end_cancels_and_perks_end(client, stripe_emulator, reader):
+    """Renewals that keep failing on Stripe's retry schedule end in cancellation: no perks."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    pay(client, stripe_emulator, "/en/account/support/card", FAILS_LATER)
+    renew(client, reader)
+    for _ in range(5):  # Stripe's retries come days apart, within about two weeks
+        advance(client, reader, days=3)
     db.session.refresh(reader.membership)
     assert reader.membership.status == MembershipStatus.LAPSED
     assert not membership.perks_for(reader).member
 
 
-def test_a_declined_card_shows_a_clear_error_in_arabic_and_grants_nothing(client, reader):
-    """4000 0000 0000 0002 is declined: a message in the reader's language, no perks, retry works."""
-    response = start(client, lang="ar")
-    declined = pay(client, response, DECLINED)
-    assert declined.status_code == 402
-    assert "رُفضت بطاقتك. يرجى تجربة بطاقة أخرى." in declined.get_data(as_text=True)
+def test_a_declined_card_shows_stripes_error_and_the_same_payment_can_be_retried(
+    client, stripe_emulator, reader
+):
+    """4000 0000 0000 0002 is declined in place; 4242 on the same page pays once, one subscription."""
+    pay_url = start(client, lang="ar").headers["Location"]
+    declined = pay(client, stripe_emulator, pay_url, DECLINED)
+    assert declined.error["decline_code"] == "generic_decline"
     assert not membership.perks_for(reader).member
     assert reader.membership.status == MembershipStatus.PENDING
-    again = pay(client, response, OK)
-    assert "/ar/support/done/" in again.headers["Location"]
+    again = pay(client, stripe_emulator, pay_url, OK)
+    assert again.response.status_code == 200
     db.session.refresh(reader.membership)
     assert membership.perks_for(reader).member
+    assert len(paid_payments(reader)) == 1
+    created = [r for r in stripe_emulator.requests
+               if r[0].lower() == "post" and r[1] == "/v1/subscriptions"]  # fmt: skip
+    assert len(created) == 1
 
 
-def test_insufficient_funds_is_named(client, reader):
-    """4000 0000 0000 9995: insufficient funds, said as such."""
-    response = pay(client, start(client), NO_FUNDS)
-    assert response.status_code == 402 and "insufficient funds" in response.get_data(as_text=True)
+def test_insufficient_funds_is_named(client, stripe_emulator, reader):
+    """4000 0000 0000 9995: Stripe's insufficient-funds decline."""
+    outcome = pay(client, stripe_emulator, start(client).headers["Location"], NO_FUNDS)
+    assert outcome.error["decline_code"] == "insufficient_funds"
 
 
-def test_a_card_that_asks_for_authentication(client, reader):
-    """4000 0000 0000 3155 asks for authentication first; completing it pays."""
-    response = start(client)
-    challenge = pay(client, response, AUTH)
-    assert challenge.headers["Location"].endswith("/authenticate")
-    token = csrf_token(client, challenge.headers["Location"])
-    client.post(challenge.headers["Location"], data={"approve": "y", "csrf_token": token})
-    assert reader.membership.status == MembershipStatus.ACTIVE
+def test_authentication_on_the_first_payment(client, stripe_emulator, reader):
+    """4000 0025 0000 3155 asks for 3-D Secure once; completing it pays, renewals need nothing."""
+    outcome = pay(
+        client, stripe_emulator, start(client).headers["Location"], AUTH_ONCE, approve=True
+    )
+    assert "Welcome, member!" in outcome.response.get_data(as_text=True)
+    renew(client, reader)
+    assert len(paid_payments(reader)) == 2
 
 
-def test_a_one_time_gift(client, reader):
+def test_failed_authentication_returns_to_the_same_payment_with_a_message(
+    client, stripe_emulator, reader
+):
+    """Failing 3-D Secure: back on the payment page with a clear message in Arabic, no 500."""
+    pay_url = start(client, lang="ar").headers["Location"]
+    outcome = pay(client, stripe_emulator, pay_url, AUTH_ALWAYS, approve=False)
+    assert outcome.response.status_code == 302
+    page = client.get(outcome.location)
+    assert page.status_code == 200
+    assert "لم نتمكن من التحقق من بطاقتك" in page.get_data(as_text=True)
+    assert not membership.perks_for(reader).member
+
+
+def test_a_one_time_gift(client, stripe_emulator, reader):
     """Giving once charges once and records a gift, without a membership."""
     response = start(client, frequency="once", amount="other", other_amount="7.50")
-    page = page_text(client.get(response.headers["Location"]))
-    assert "$7.50 once, today" in page
-    pay(client, response)
+    assert "$7.50 once, today" in page_text(client.get(response.headers["Location"]))
+    pay(client, stripe_emulator, response.headers["Location"])
     [gift] = db.session.scalars(select(Payment).where(Payment.kind == "gift")).all()
     assert (gift.amount, gift.status, gift.user_id) == (750, "paid", reader.id)
     assert not membership.perks_for(reader).member
@@ -170,7 +183,7 @@ def test_amounts_below_one_dollar_are_refused(client, reader):
     assert db.session.scalar(select(func.count(PaymentAttempt.id))) == 0
 
 
-def test_a_new_email_gets_an_account_and_a_set_password_link(client, app):
+def test_a_new_email_gets_an_account_and_a_set_password_link(client, stripe_emulator):
     """Signed out, a new email: account made on the spot, link mailed, never signed in by paying."""
     response = start(client, email="newcomer@example.org")
     user = accounts.find_user("newcomer@example.org")
@@ -179,8 +192,8 @@ def test_a_new_email_gets_an_account_and_a_set_password_link(client, app):
         select(OutboxMessage).where(OutboxMessage.to == "newcomer@example.org")
     ).all()
     assert any("password" in mail.subject.lower() for mail in mails)
-    done = pay(client, response)
-    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    done = pay(client, stripe_emulator, response.headers["Location"])
+    page = done.response.get_data(as_text=True)
     assert "Welcome, member!" in page and "set your password" in page
     assert client.get("/en/account").status_code == 302  # not signed in
 
@@ -200,10 +213,10 @@ def test_someone_elses_payment_page_is_not_found(client, app, reader):
     assert stranger.get(response.headers["Location"]).status_code == 404
 
 
-def test_repeated_declines_pause_new_payments(client, reader):
+def test_repeated_declines_pause_new_payments(client, stripe_emulator, reader):
     """Card testing: after several declines from one source, new payments are refused for a while."""
     for _ in range(3):
-        pay(client, start(client), DECLINED)
+        pay(client, stripe_emulator, start(client).headers["Location"], DECLINED)
     refused = start(client)
     assert refused.status_code == 422 and "paused" in refused.get_data(as_text=True)
 
@@ -215,17 +228,9 @@ def test_creating_payments_is_rate_limited(client, app, reader, monkeypatch):
     assert codes[:2] == [302, 302] and codes[2] == 429
 
 
-def test_the_provider_down_at_checkout_leaves_nothing_half_made(client, app, monkeypatch):
-    """Stripe down: a clear message, no account, no attempt, no customer stored."""
-    from app.payments import get_gateway
-
-    with app.app_context():
-        gateway = get_gateway()
-
-    def down(**kwargs):
-        raise GatewayUnavailable("timed out")
-
-    monkeypatch.setattr(gateway, "create_subscription", down)
+def test_stripe_down_at_checkout_leaves_nothing_half_made(client, stripe_emulator):
+    """Stripe unreachable: a clear message in Arabic, no account, no attempt, no customer stored."""
+    stripe_emulator.faults.fail_next(n=5, kind="connection")
     response = start(client, lang="ar", email="hopeful@example.org")
     assert response.status_code == 503
     assert "خدمة الدفع لدينا لا تستجيب حاليًا، ولم يُخصم أي مبلغ." in response.get_data(as_text=True)
@@ -234,36 +239,49 @@ def test_the_provider_down_at_checkout_leaves_nothing_half_made(client, app, mon
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_every_sandbox_event_went_through_the_ledger_once(client, reader):
-    """The sandbox's signed events are stored and applied by the ledger, each exactly once."""
-    pay(client, start(client))
+def test_every_event_went_through_the_ledger_once(client, stripe_emulator, reader):
+    """Stripe's signed events reach the webhook and are applied by the ledger, each exactly once."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
     events = db.session.scalars(select(WebhookEvent)).all()
     types = {event.type for event in events}
-    assert {
-        "customer.subscription.created",
-        "invoice.paid",
-        "customer.subscription.updated",
-    } <= types
+    assert {"customer.subscription.created", "invoice.paid",
+            "customer.subscription.updated"} <= types  # fmt: skip
     assert all(event.state in ("applied", "ignored") and event.attempts == 1 for event in events)
 
 
-def test_the_return_page_waits_while_the_payment_processes(client, app, reader, monkeypatch):
-    """A payment still processing: the return page says so (and refreshes); once settled, welcome."""
-    from app.payments import get_gateway
+def test_two_tabs_and_the_back_button_reach_one_payment(client, stripe_emulator, reader):
+    """The support form sent twice for the same plan gives one payment page and one subscription;
+    once it is paid, the other tab's page goes to the welcome instead of charging again."""
+    first = start(client).headers["Location"]
+    second = start(client).headers["Location"]
+    assert first == second
+    pay(client, stripe_emulator, first)
+    again = client.get(second)
+    assert again.status_code == 302 and "/support/done/" in again.headers["Location"]
+    created = [r for r in stripe_emulator.requests
+               if r[0].lower() == "post" and r[1] == "/v1/subscriptions"]  # fmt: skip
+    assert len(created) == 1 and len(paid_payments(reader)) == 1
 
-    with app.app_context():
-        monkeypatch.setattr(get_gateway(), "settle_seconds", 3600)
-    done = pay(client, start(client))
-    waiting = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Processing your payment" in waiting and 'http-equiv="refresh"' in waiting
-    assert not membership.perks_for(reader).member
-    status_url = done.headers["Location"].replace("/done/", "/status/")
-    assert client.get(status_url).json == {"state": "processing"}
-    for intent in db.session.scalars(
-        select(SandboxObject).where(SandboxObject.kind == "payment_intent")
-    ):
-        if intent.data["status"] == "processing":
-            intent.data = {**intent.data, "settle_at": 0}  # the processing time is over
-    db.session.commit()
-    assert client.get(status_url).json == {"state": "succeeded"}
-    assert "Welcome, member!" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+def test_an_abandoned_checkout_is_not_shown_as_processing(client, reader):
+    """The return page of a payment never confirmed sends the reader back to pay, not to wait."""
+    pay_url = start(client).headers["Location"]
+    done = client.get(pay_url.replace("/pay/", "/done/"))
+    assert done.status_code == 302 and done.headers["Location"].startswith(pay_url)
+    status = client.get(pay_url.replace("/pay/", "/status/"))
+    assert status.json == {"state": "unpaid"}
+
+
+def test_after_a_decline_the_return_page_tells_the_truth(client, stripe_emulator, reader):
+    """A decline, then the return page: back on the payment page with the decline, nothing
+    claimed as paid; a good card then pays once."""
+    pay_url = start(client).headers["Location"]
+    pay(client, stripe_emulator, pay_url, DECLINED)
+    done = client.get(pay_url.replace("/pay/", "/done/"))
+    assert done.status_code == 302
+    page = page_text(client.get(done.headers["Location"]))
+    assert "Your card was declined" in page and "Welcome" not in page
+    assert "Welcome, member!" in pay(client, stripe_emulator, pay_url).response.get_data(
+        as_text=True
+    )
+    assert len(paid_payments(reader)) == 1

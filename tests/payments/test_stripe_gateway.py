@@ -38,9 +38,11 @@ def http():
 
 @pytest.fixture
 def gateway(http):
-    return StripeGateway(
+    gateway = StripeGateway(
         "sk_test_123", "pk_test_123", WEBHOOK_SECRET, http_client=http, max_network_retries=0
     )
+    gateway._product_exists = True  # as after `flask stripe setup`: no product look-up first
+    return gateway
 
 
 def subscription(item=None, **overrides):
@@ -201,7 +203,8 @@ def test_set_cancel_at_period_end(gateway, http, cancel, sent):
 
 def test_create_gift_creates_a_payment_intent(gateway, http):
     """create_gift posts a one-time payment intent with automatic payment methods and metadata."""
-    intent = {"id": "pi_1", "customer": "cus_1", "amount": 2500, "client_secret": "pi_1_secret_2"}
+    intent = {"id": "pi_1", "customer": "cus_1", "amount": 2500, "client_secret": "pi_1_secret_2",
+              "last_payment_error": None}  # fmt: skip
     http.respond(200, stripe_object("payment_intent", metadata={"kind": "gift"}, **intent))
 
     gift = gateway.create_gift(
@@ -508,9 +511,34 @@ def test_from_config_reads_the_stripe_settings():
     default = StripeGateway.from_config(config)
     custom = StripeGateway.from_config({**config, "STRIPE_PRODUCT_ID": "prod_custom"})
 
-    assert (default.name, default.publishable_key, default.webhook_secret) == (
-        "stripe",
-        "pk_test_1",
-        "whsec_1",
-    )
+    assert (default.publishable_key, default.webhook_secret) == ("pk_test_1", "whsec_1")
     assert (default.product_id, custom.product_id) == ("enab_membership", "prod_custom")
+    assert default.api_base is None and not default.test_clocks
+
+
+def test_from_config_points_the_sdk_at_the_emulator_and_turns_on_test_clocks():
+    """STRIPE_API_BASE becomes the client's API address; test clocks need a test key."""
+    config = {"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_API_BASE": "http://127.0.0.1:12111",
+              "STRIPE_TEST_CLOCKS": True}  # fmt: skip
+    gateway = StripeGateway.from_config(config)
+    assert gateway.client._requestor.base_addresses["api"] == "http://127.0.0.1:12111"
+    assert gateway.test_clocks and gateway.test_mode
+    live = StripeGateway.from_config({**config, "STRIPE_SECRET_KEY": "sk_live_1"})
+    assert not live.test_clocks and not live.test_mode
+
+
+def test_the_first_subscription_makes_the_product_stripe_requires():
+    """Stripe refuses price_data for a missing product: the gateway makes it the first time."""
+    from stripe_emulator import Emulator
+
+    emulator = Emulator()
+    gateway = StripeGateway("sk_test_1", None, "", http_client=emulator.http_client(),
+                            max_network_retries=0)  # fmt: skip
+    customer = gateway.create_customer(email="a@example.org", user_key="k", locale="en",
+                                       idempotency_key="customer-k")  # fmt: skip
+    for key in ("one", "two"):
+        gateway.create_subscription(customer_id=customer, amount=100, currency="usd",
+                                    interval="month", idempotency_key=key, metadata={})  # fmt: skip
+    assert gateway.client.v1.products.retrieve("enab_membership").name
+    lookups = [r for r in emulator.requests if r[1] == "/v1/products/enab_membership"]
+    assert len(lookups) == 2  # one look-up by the gateway (then remembered), one by this test

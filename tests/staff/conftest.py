@@ -1,3 +1,4 @@
-"""The Stripe fixtures of the billing tests, for the ledger pages."""
+"""The webhook tests' Stripe fixtures, for the ledger pages: real events from the emulator,
+captured and posted by the tests."""
 
-from tests.billing.conftest import deliver, stripe_http, stripe_state, subscriber  # noqa: F401
+from tests.webhooks.conftest import post, stripe_side, subscriber  # noqa: F401

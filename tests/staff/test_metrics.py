@@ -98,13 +98,13 @@ def test_recovered_revenue_and_weekly_movements(member):
 def test_mrr_history_from_paid_invoices(make_user):
     """Monthly invoices count in their month; annual ones a twelfth for twelve months; a payment
     recorded twice (a repeated event) counts once."""
-    from app.services import billing
+    from app.services import money
 
     user = make_user()
     for _ in range(2):
-        billing.record_payment(user, kind="subscription", invoice_id="in_month", amount=500, currency="usd",
-                               status="paid", interval="month")  # fmt: skip
-    billing.add_revenue(NOW - timedelta(days=62), "year", "usd", 12000)
+        money.record_payment(user, kind="subscription", invoice_id="in_month", amount=500, currency="usd",
+                             status="paid", interval="month")  # fmt: skip
+    money.add_revenue(NOW - timedelta(days=62), "year", "usd", 12000)
     db.session.commit()
     history = metrics.mrr_history(now=NOW)
     assert len(history) == 12

@@ -16,7 +16,7 @@ from tests.conftest import csrf_token
 STAFF_PAGES = [
     "/en/staff/", "/ar/staff/", "/en/staff/charts/mrr.svg", "/en/staff/charts/movements.svg",
     "/en/staff/supporters", "/en/staff/supporters.csv", "/en/staff/prompts", "/en/staff/prompts/new",
-    "/en/staff/webhooks", "/en/staff/audit", "/en/staff/outbox", "/en/staff/sandbox",
+    "/en/staff/webhooks", "/en/staff/audit", "/en/staff/outbox", "/en/staff/test-mode",
 ]  # fmt: skip
 
 
@@ -172,31 +172,30 @@ def test_grant_and_revoke_are_audited_and_on_the_timeline(client, people, auth):
 
 
 def test_replay_applies_a_failed_event_once(
-    client, auth, make_user, stripe_http, stripe_state, subscriber, deliver
+    client, auth, make_user, stripe_emulator, stripe_side, subscriber, post
 ):
     """A failed event replayed from the ledger page applies once; a second replay is refused."""
-    from tests.billing.conftest import invoice
-    from tests.stripe_fakes import make_event
-
-    event = make_event("invoice.paid", invoice(), event_id="evt_replay")
-    stripe_http.fail_connection()
-    assert deliver(event).status_code == 500
+    stripe_side.subscribe(subscriber.stripe_customer_id)
+    paid = stripe_side.deliveries().one("invoice.paid")
+    stripe_emulator.faults.fail_next(1, kind="connection")  # Stripe down while it is applied
+    assert post(paid).status_code == 500
     make_user("staff@example.org", role=Role.STAFF)
     auth.login(email="staff@example.org")
-    url = "/en/staff/webhooks/evt_replay"
+    url = f"/en/staff/webhooks/{paid.id}"
     assert "Replay this event" in client.get(url).get_data(as_text=True)
     client.post(f"{url}/replay", data={"csrf_token": csrf_token(client, url)})
-    row = db.session.get(WebhookEvent, "evt_replay")
+    row = db.session.get(WebhookEvent, paid.id)
     db.session.refresh(row)
     assert row.state == "applied" and row.attempts == 2
+    db.session.refresh(subscriber)
+    assert subscriber.membership.status == MembershipStatus.ACTIVE
     client.post(f"{url}/replay", data={"csrf_token": csrf_token(client, url)})
     db.session.refresh(row)
     assert row.attempts == 2
     assert (
-        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "replay")).target
-        == "evt_replay"
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "replay")).target == paid.id
     )
-    assert json.loads(json.dumps(row.payload))["id"] == "evt_replay"
+    assert json.loads(json.dumps(row.payload))["id"] == paid.id
 
 
 def test_prompt_preview_then_save_and_activate(client, people, auth):

@@ -1,5 +1,5 @@
 // Stripe's Payment Element on our own page, in the reader's language (Arabic laid out right to left).
-// Used only with real Stripe keys; the offline sandbox renders a plain test-card form instead.
+// The same code runs over stripe.js and, offline, over the Stripe emulator's stand-in for it.
 (function () {
   "use strict";
   var form = document.getElementById("payment-form");

@@ -1,6 +1,5 @@
 """Ten deliveries of one event at the same moment (PostgreSQL: real connections and row locks)."""
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,14 +13,13 @@ from app.models import (
     Payment,
     PaymentAttempt,
     RevenueMonth,
-    SandboxObject,
     User,
     WebhookEvent,
 )  # fmt: skip
-from app.payments import get_gateway
-from app.payments import sandbox_shapes as shapes
-from app.payments.sandbox import sign
+from app.payments.stripe_gateway import StripeGateway
 from app.services import accounts
+from stripe_emulator import Emulator
+from tests.webhooks.stripe_side import StripeSide
 
 pytestmark = [pytest.mark.postgres, pytest.mark.own_app]
 
@@ -37,36 +35,34 @@ def committed(app):
         yield
         db.session.rollback()
         for model in (Payment, RevenueMonth, MembershipChange, Membership, WebhookEvent, PaymentAttempt,
-                      SandboxObject, OutboxMessage, User):  # fmt: skip
+                      OutboxMessage, User):  # fmt: skip
             db.session.execute(delete(model))
         db.session.commit()
 
 
-def test_ten_identical_deliveries_at_once_apply_once(app, committed):
-    """Ten simultaneous deliveries of one invoice.paid: all answered 200, one payment, one change."""
-    gateway = get_gateway()
-    user = accounts.create_user("concurrent@example.org", None, "en")
-    user.stripe_customer_id = gateway.create_customer(
-        email=user.email, user_key=user.key, locale="en", idempotency_key="c-1"
+@pytest.fixture
+def stripe_side(app, committed):
+    """A Stripe emulator of this test's own behind the app's gateway (own_app tests get none)."""
+    emulator = Emulator(webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"])
+    gateway = StripeGateway.from_config(
+        app.config, http_client=emulator.http_client(), max_network_retries=0
     )
-    subscription = gateway.create_subscription(
-        customer_id=user.stripe_customer_id, amount=100, currency="usd", interval="month",
-        idempotency_key="s-1", metadata={},
-    )  # fmt: skip
-    invoice = db.session.get(SandboxObject, subscription.latest_invoice_id)
-    gateway.confirm(subscription.client_secret, "4242424242424242")
-    gateway.drain_events()  # not delivered: this test delivers one of them, ten times
+    previous = app.extensions.get("payment_gateway")
+    app.extensions["payment_gateway"] = gateway
+    yield StripeSide(emulator, gateway)
+    app.extensions["payment_gateway"] = previous
+
+
+def test_ten_identical_deliveries_at_once_apply_once(app, stripe_side):
+    """Ten simultaneous deliveries of one invoice.paid: all answered 200, one payment, one change."""
+    user = accounts.create_user("concurrent@example.org", None, "en")
     db.session.commit()
-    db.session.refresh(invoice)
-    event = shapes.event("evt_concurrent_1", "invoice.paid", invoice.data)
-    payload = json.dumps(event).encode()
-    secret = app.config["SANDBOX_WEBHOOK_SECRET"]
+    stripe_side.subscribe(stripe_side.customer(user))
+    paid = stripe_side.deliveries().one("invoice.paid")
 
     def deliver(_):
         client = app.test_client()
-        return client.post("/stripe/webhook", data=payload,
-                           headers={"Stripe-Signature": sign(payload, secret)},
-                           content_type="application/json").status_code  # fmt: skip
+        return client.post("/stripe/webhook", data=paid.payload, headers=paid.headers).status_code
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(pool.map(deliver, range(10)))
@@ -74,4 +70,4 @@ def test_ten_identical_deliveries_at_once_apply_once(app, committed):
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Payment.id))) == 1
     assert db.session.scalar(select(func.count(MembershipChange.id))) == 1
-    assert db.session.get(WebhookEvent, "evt_concurrent_1").attempts == 1
+    assert db.session.get(WebhookEvent, paid.id).attempts == 1

@@ -1,0 +1,264 @@
+"""Paying: start a subscription or a one-time gift, find the reader's pending payment again, and
+fulfil what was paid from the return page, telling the truth about it.
+
+Every Stripe call carries an idempotency key derived from the intent (the reader, the plan, the
+generation); a Stripe failure rolls back everything of ours from the same request, so nothing is
+left half-made.
+"""
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from babel.numbers import get_currency_precision
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import AttemptStatus, PaymentAttempt, PaymentStatus, User
+from ..payments import get_gateway
+from ..payments.gateway import GatewayError
+from ..payments.stripe_convert import intent_id_of
+from . import accounts, membership, money
+
+INTERVALS = {"monthly": "month", "annual": "year"}
+INCOMPLETE_WINDOW = timedelta(hours=23)
+PAID_WITH_ACCESS = membership.PAID_WITH_ACCESS
+
+
+class SupportRefused(ValueError):
+    """A support request we will not send to the provider; `reason` keys the reader's message."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What the payment page needs to confirm the payment."""
+
+    attempt_key: str
+    client_secret: str
+    kind: str
+    amount: int
+    currency: str
+    interval: str | None
+
+
+# Amounts ------------------------------------------------------------------------------------------
+
+
+def minimum_amount(currency: str) -> int:
+    """One whole unit of the currency (100 cents, 1 yen)."""
+    return 10 ** get_currency_precision(currency.upper())
+
+
+def charge_amount(amount: int, frequency: str, covers_fee: bool, currency: str) -> int:
+    """Minor units charged per period: a monthly amount times twelve for annual support, and
+    optionally the card fee on top (so the outlet receives the amount the reader chose)."""
+    total = amount * 12 if frequency == "annual" else amount
+    if covers_fee:
+        config = current_app.config
+        fixed = config["CARD_FEE_FIXED"] if minimum_amount(currency) == 100 else 0
+        total = math.ceil((total + fixed) / (1 - config["CARD_FEE_PERCENT"] / 100))
+    return total
+
+
+# Starting and fulfilling --------------------------------------------------------------------------
+
+
+def start_support(
+    *, user: User | None, email: str | None, amount: int, frequency: str, covers_fee: bool,
+    lang: str, ip: str | None, prompt_id: int | None = None,
+) -> Checkout:  # fmt: skip
+    """Create the subscription (or gift) at the provider, waiting for the reader to confirm it."""
+    currency = current_app.config["SUPPORT_CURRENCY"]
+    if amount < minimum_amount(currency):
+        raise SupportRefused("too_small")
+    if user is None:
+        if accounts.find_user(email or ""):
+            raise SupportRefused("sign_in_first")
+        user = accounts.create_user(email or "", None, lang)
+        new_account = True
+    else:
+        new_account = False
+    if frequency != "once" and membership.perks_for(user).member and live_subscription(user):
+        raise SupportRefused("already_member")
+    if _recent_declines(user, ip) >= current_app.config["DECLINES_BEFORE_PAUSE"]:
+        raise SupportRefused("too_many_declines")
+    gateway = get_gateway()
+    kind = "gift" if frequency == "once" else "subscription"
+    total, interval = (
+        charge_amount(amount, frequency, covers_fee, currency),
+        INTERVALS.get(frequency),
+    )
+    try:
+        customer_id = ensure_customer(user, lang)
+        if not new_account:
+            db.session.commit()  # one customer per reader, ever: keep the link whatever follows
+            money.lock_reader(user)  # a second tab waits here, then finds the first one's attempt
+            pending = _reusable_attempt(user, kind, total, currency, interval)
+            if pending is not None:
+                db.session.commit()
+                return pending
+        generation = _attempts_for_plan(user, kind, total, currency, interval)
+        attempt = PaymentAttempt(
+            key=uuid.uuid4().hex, user=user, kind=kind, amount=total, currency=currency,
+            interval=interval, covers_fee=covers_fee, lang=lang, ip=ip, prompt_id=prompt_id,
+        )  # fmt: skip
+        db.session.add(attempt)
+        db.session.flush()
+        # Keys from the intent, not from this request: the same reader, plan and generation
+        # always name the same Stripe object, so a retried or doubled request makes no second one.
+        plan = f"{user.key}-{total}{currency}-{interval or 'once'}-{generation}"
+        metadata = {"user_key": user.key, "kind": attempt.kind}
+        if attempt.kind == "gift":
+            intent = gateway.create_gift(
+                customer_id=customer_id, amount=attempt.amount, currency=currency,
+                idempotency_key=f"gift-{plan}", metadata=metadata,
+            )  # fmt: skip
+            attempt.payment_intent_id, secret = intent.id, intent.client_secret
+        else:
+            subscription = gateway.create_subscription(
+                customer_id=customer_id, amount=attempt.amount, currency=currency,
+                interval=attempt.interval, idempotency_key=f"subscription-{plan}",
+                metadata=metadata,
+            )  # fmt: skip
+            attempt.subscription_id, secret = subscription.id, subscription.client_secret
+            money.apply_subscription(user, subscription, "subscription started")
+        if new_account:
+            accounts.send_set_password_link(user)
+        db.session.commit()
+    except GatewayError:
+        db.session.rollback()
+        raise
+    return Checkout(
+        attempt.key, secret or "", attempt.kind, attempt.amount, currency, attempt.interval
+    )
+
+
+def _reusable_attempt(
+    user: User, kind: str, amount: int, currency: str, interval: str | None
+) -> Checkout | None:
+    """The reader's attempt at this very plan that can still be paid, if any: a second tab, a
+    retry after a decline and the back button all land on the same payment. Stripe lets an
+    incomplete subscription wait 23 hours for its first payment
+    (https://docs.stripe.com/billing/subscriptions/overview#payment-window)."""
+    since = datetime.now(UTC) - INCOMPLETE_WINDOW
+    candidates = db.session.scalars(
+        select(PaymentAttempt).where(
+            PaymentAttempt.user_id == user.id, PaymentAttempt.kind == kind,
+            PaymentAttempt.amount == amount, PaymentAttempt.currency == currency,
+            PaymentAttempt.interval.is_(None) if interval is None else PaymentAttempt.interval == interval,
+            PaymentAttempt.status.in_([AttemptStatus.STARTED, AttemptStatus.FAILED]),
+            PaymentAttempt.created_at >= since,
+        ).order_by(PaymentAttempt.id.desc()).limit(1)
+    ).all()  # fmt: skip
+    for attempt in candidates:
+        secret = client_secret_for(attempt)
+        if secret:
+            return Checkout(attempt.key, secret, attempt.kind, attempt.amount, attempt.currency,
+                            attempt.interval)  # fmt: skip
+    return None
+
+
+def _attempts_for_plan(
+    user: User, kind: str, amount: int, currency: str, interval: str | None
+) -> int:
+    """How many payments of this plan the reader has started before (the idempotency generation)."""
+    return db.session.scalar(
+        select(func.count(PaymentAttempt.id)).where(
+            PaymentAttempt.user_id == user.id, PaymentAttempt.kind == kind,
+            PaymentAttempt.amount == amount, PaymentAttempt.currency == currency,
+            PaymentAttempt.interval.is_(None) if interval is None else PaymentAttempt.interval == interval,
+        )
+    )  # fmt: skip
+
+
+def client_secret_for(attempt: PaymentAttempt) -> str | None:
+    """The secret the payment page confirms, while the payment still waits for the reader."""
+    gateway = get_gateway()
+    if attempt.subscription_id:
+        return gateway.retrieve_subscription(attempt.subscription_id).client_secret
+    intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
+    return None if intent.status == "succeeded" else intent.client_secret
+
+
+def ensure_customer(user: User, lang: str) -> str:
+    """The reader's one customer at the provider, created (and stored) the first time."""
+    if user.stripe_customer_id is None:
+        user.stripe_customer_id = get_gateway().create_customer(
+            email=user.email, user_key=user.key, locale=lang, idempotency_key=f"customer-{user.key}"
+        )
+        db.session.flush()
+    return user.stripe_customer_id
+
+
+def find_attempt(key: str) -> PaymentAttempt | None:
+    """The attempt with this key, if any."""
+    return db.session.scalar(select(PaymentAttempt).where(PaymentAttempt.key == key))
+
+
+def fulfil_attempt(attempt: PaymentAttempt) -> str:
+    """From the return page: re-fetch what was paid and apply it (idempotent), and tell the truth
+    about the payment by asking its payment intent. Returns what the page shows:
+
+    - succeeded: paid and applied;
+    - processing: Stripe is still settling it (or its events are on their way);
+    - failed: declined or not authenticated; the same payment can be tried again;
+    - unpaid: nothing confirmed yet (abandoned, or 3-D Secure pending): back to the payment page;
+    - expired: abandoned until Stripe's window closed; a new payment must be started.
+    """
+    gateway = get_gateway()
+    intent = None
+    if attempt.kind == "subscription" and attempt.subscription_id:
+        subscription = gateway.retrieve_subscription(attempt.subscription_id)
+        money.apply_subscription(attempt.user, subscription, "return from payment")
+        if subscription.status in ("active", "trialing", "past_due"):
+            money.settle_attempt(attempt, AttemptStatus.SUCCEEDED)
+        elif subscription.client_secret:
+            intent = gateway.retrieve_payment_intent(intent_id_of(subscription.client_secret))
+    elif attempt.payment_intent_id:
+        intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
+        if intent.status == "succeeded":
+            money.record_payment(
+                attempt.user, kind="gift", payment_intent_id=intent.id,
+                charge_id=intent.latest_charge_id, amount=intent.amount,
+                currency=intent.currency, status=PaymentStatus.PAID,
+            )  # fmt: skip
+            money.settle_attempt(attempt, AttemptStatus.SUCCEEDED)
+        elif intent.status == "canceled":
+            money.settle_attempt(attempt, AttemptStatus.EXPIRED)
+    db.session.commit()
+    if attempt.status in (AttemptStatus.SUCCEEDED, AttemptStatus.EXPIRED):
+        return "succeeded" if attempt.status == AttemptStatus.SUCCEEDED else "expired"
+    if intent is None or intent.status in ("processing", "succeeded"):
+        return "processing"
+    if intent.status == "requires_payment_method" and intent.failure_code:
+        return "failed"
+    return "unpaid"
+
+
+def live_subscription(user: User) -> str | None:
+    """The id of the subscription that gives the reader access, if any."""
+    current = user.membership
+    if current and current.subscription_id and current.paid_status in PAID_WITH_ACCESS:
+        return current.subscription_id
+    return None
+
+
+def _recent_declines(user: User, ip: str | None) -> int:
+    since = datetime.now(UTC) - timedelta(minutes=current_app.config["DECLINE_PAUSE_MINUTES"])
+    sources = [PaymentAttempt.user_id == user.id] if user.id else []
+    if ip:
+        sources.append(PaymentAttempt.ip == ip)
+    if not sources:
+        return 0
+    declines = db.session.scalar(
+        select(func.sum(PaymentAttempt.declines)).where(
+            PaymentAttempt.last_declined_at >= since, or_(*sources)
+        )
+    )
+    return int(declines or 0)
