@@ -98,6 +98,9 @@ class Config:
         self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
         self.SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
         self.SUPPORT_CURRENCY = (_env("SUPPORT_CURRENCY", "usd") or "usd").lower()
+        # The most a reader may give a month, in whole units of SUPPORT_CURRENCY (annual plans and
+        # one-time gifts: twelve times it; see app/currency.py).
+        self.SUPPORT_MAX_MONTHLY = int(_env("SUPPORT_MAX_MONTHLY", "10000") or 10000)
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:

@@ -1,34 +1,24 @@
-"""Support forms. Amounts arrive in major units (dollars) and leave in minor units (cents)."""
+"""Support forms. Amounts arrive in whole units of the currency and leave in minor units, both
+through app/currency.py."""
 
-from decimal import Decimal, InvalidOperation
-
-from babel.numbers import get_currency_precision
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from .. import currency as money_units
+from ..currency import to_minor_units
+from .messages import REFUSAL_MESSAGES
+
+__all__ = ["ChangeSupportForm", "SupportForm", "to_minor_units"]
+
 FREQUENCY_CHOICES = [
     SelectChoice("monthly", _l("Monthly")),
     SelectChoice("annual", _l("Annually")),
     SelectChoice("once", _l("Once")),
 ]
-
-
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
-
-
-def to_minor_units(text: str, currency: str) -> int | None:
-    """'5', '5.50' or '٥' in major units as an integer of minor units; None when not a valid amount."""
-    digits = get_currency_precision(currency.upper())
-    try:
-        value = Decimal(str(text).strip().translate(ARABIC_DIGITS).replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal(1).scaleb(-digits)):
-        return None
-    return int(value.scaleb(digits))
 
 
 class SupportForm(FlaskForm):
@@ -56,6 +46,14 @@ class SupportForm(FlaskForm):
         self.amount.choices = [SelectChoice(str(preset), str(preset)) for preset in presets]
         self.amount.choices.append(SelectChoice("other", _l("Another amount")))
 
+    @property
+    def minimum(self) -> int:
+        return money_units.minimum_amount(self.currency)
+
+    @property
+    def currency_name(self) -> str:
+        return money_units.currency_name(self.currency)
+
     def validate_email(self, field):
         if self.needs_email and not field.data:
             raise ValidationError(_l("Enter your email address."))
@@ -75,5 +73,23 @@ class ChangeSupportForm(FlaskForm):
         _l("How often"), choices=FREQUENCY_CHOICES[:2], validators=[DataRequired()]
     )
     amount = StringField(_l("Monthly amount"), validators=[DataRequired(_l("Enter an amount."))],
-                         render_kw={"inputmode": "decimal", "dir": "ltr"})  # fmt: skip
+                         render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"})  # fmt: skip
     submit = SubmitField(_l("Change my support"))
+
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency or current_app.config["SUPPORT_CURRENCY"]
+
+    @property
+    def currency_name(self) -> str:
+        return money_units.currency_name(self.currency)
+
+    def validate_amount(self, field):
+        """A monthly amount within the limits (annual support is twelve times it): a refused
+        amount stays on this page with its reason, and nothing is sent to Stripe."""
+        amount = to_minor_units(field.data or "", self.currency)
+        if amount is None:
+            raise ValidationError(_l("Enter an amount, for example 3 or 7.50."))
+        reason = money_units.refusal(amount, self.frequency.data or "monthly", self.currency)
+        if reason:
+            raise ValidationError(REFUSAL_MESSAGES[reason])

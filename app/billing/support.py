@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from flask import current_app
+
+from .. import currency as money_units
+
 FREQUENCIES = ("monthly", "annual", "once")
-MIN_AMOUNT = 100
-MAX_AMOUNT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -14,16 +16,21 @@ class SupportChoice:
     prompt_id: int | None
 
 
-def parse_support_choice(args) -> SupportChoice:
-    """Read `?frequency=&amount=&prompt=`; anything unreadable falls back to $1 a month."""
+def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
+    """Read `?frequency=&amount=&prompt=` (the amount in minor units of `currency`, by default
+    SUPPORT_CURRENCY). Anything unreadable falls back to the smallest amount a month; an amount
+    outside the limits, or one Stripe does not take in the currency, to "another amount"."""
+    currency = currency or current_app.config["SUPPORT_CURRENCY"]
     frequency = args.get("frequency", "monthly")
     if frequency not in FREQUENCIES:
         frequency = "monthly"
     amount = args.get("amount", type=int)
-    if args.get("amount") == "other" or (
-        amount is not None and not MIN_AMOUNT <= amount <= MAX_AMOUNT
+    if amount is not None and (
+        money_units.refusal(amount, frequency, currency) or amount % money_units.step(currency)
     ):
+        amount = None  # "another amount"
+    elif args.get("amount") == "other":
         amount = None
     elif amount is None and frequency != "once":
-        amount = MIN_AMOUNT
+        amount = money_units.minimum_amount(currency)
     return SupportChoice(frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int))

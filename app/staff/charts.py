@@ -7,7 +7,7 @@ import pygal
 from babel.dates import format_date
 from pygal.style import Style
 
-from ..templating import format_money
+from .. import currency as money_units
 
 # pygal installs an import hook for its map plugins that lacks find_spec, which makes every later
 # import warn (ImportWarning). We use no plugin, so the hook goes.
@@ -45,9 +45,12 @@ def _plot(chart, series: list[tuple[str, list]], rtl: bool) -> str:
 
 def mrr_chart(history, currency: str, title: str, series_name: str, rtl: bool, locale: str) -> str:
     labels = [format_date(month, "MMM y", locale=locale) for month, _ in history]
-    values = [float(figures.get(currency, 0)) / 100 for _, figures in history]
+    values = [
+        float(money_units.to_major(figures.get(currency, 0), currency)) for _, figures in history
+    ]
     chart = _chart(pygal.Line, title, labels, rtl, 1, fill=True, dots_size=3, x_label_rotation=30,
-                   value_formatter=lambda v: format_money(round(v * 100), currency, locale))  # fmt: skip
+                   value_formatter=lambda v: money_units.format_amount(
+                       money_units.from_major(v, currency), currency, locale))  # fmt: skip
     return _plot(chart, [(series_name, values)], rtl)
 
 

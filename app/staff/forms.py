@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..billing.forms import to_minor_units
+from .. import currency as money_units
 
 
 class GrantForm(FlaskForm):
@@ -26,16 +27,32 @@ class PromptForm(FlaskForm):
     name = StringField(_l("Name (for staff)"), validators=[DataRequired(), Length(max=200)])
     lines = TextAreaField(_l("Words, one line each"), validators=[DataRequired(), Length(max=2000)])
     cta = StringField(_l("Link text"), validators=[DataRequired(), Length(max=200)])
-    amounts = StringField(_l("Monthly amounts, in dollars, separated by commas"),
-                          validators=[DataRequired(), Length(max=100)])  # fmt: skip
+    amounts = StringField(validators=[DataRequired(), Length(max=100)])  # label: see __init__
     activate = BooleanField(_l("Make it the active prompt for its language"))
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save"))
 
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency or current_app.config["SUPPORT_CURRENCY"]
+        self.amounts.label.text = _l("Monthly amounts in %(currency)s, separated by commas",
+                                     currency=money_units.currency_name(self.currency))  # fmt: skip
+
     def validate_amounts(self, field):
-        values = [to_minor_units(part, "usd") for part in field.data.split(",") if part.strip()]
-        if not values or None in values or len(values) > 5 or min(values) < 100:
-            raise ValidationError(_l("Give one to five amounts of at least 1, e.g. 1, 5, 10."))
+        """One to five monthly amounts, each within the limits readers have (whole units typed)."""
+        values = [money_units.to_minor_units(part, self.currency)
+                  for part in field.data.split(",") if part.strip()]  # fmt: skip
+        if (
+            not values
+            or None in values
+            or len(values) > 5
+            or any(money_units.refusal(value, "monthly", self.currency) for value in values)
+        ):
+            raise ValidationError(_l(
+                "Give one to five amounts from %(minimum)s to %(maximum)s, e.g. 1, 5, 10.",
+                minimum=money_units.format_isolated(money_units.minimum_amount(self.currency), self.currency),
+                maximum=money_units.format_isolated(money_units.maximum_monthly(self.currency), self.currency),
+            ))  # fmt: skip
         self.minor_amounts = values
 
 

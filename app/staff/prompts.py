@@ -1,9 +1,10 @@
 """Prompts: how each converts, and editing their words and amounts (with a preview)."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import currency as money_units
 from ..auth import staff_required
 from ..extensions import db
 from ..models import Prompt
@@ -25,16 +26,19 @@ def prompt_edit(prompt_id):
     prompt = db.session.get(Prompt, prompt_id) if prompt_id else None
     if prompt_id and prompt is None:
         abort(404)
-    form = PromptForm(obj=prompt)
+    currency = prompt.currency if prompt else current_app.config["SUPPORT_CURRENCY"]
+    form = PromptForm(obj=prompt, currency=currency)
     if request.method == "GET" and prompt is not None:
-        form.amounts.data = ", ".join(f"{amount / 100:g}" for amount in prompt.monthly_amounts)
+        form.amounts.data = ", ".join(
+            money_units.plain(amount, currency) for amount in prompt.monthly_amounts
+        )
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
             preview = prompts.PromptView(id=0, lang=form.lang.data, lines=tuple(
                 line.strip() for line in form.lines.data.splitlines() if line.strip()),
                 cta=form.cta.data, monthly_amounts=tuple(form.minor_amounts),
-                currency=prompt.currency if prompt else "usd")  # fmt: skip
+                currency=currency)  # fmt: skip
         else:
             audit.record(current_user, "prompt edit", form.name.data, activate=form.activate.data,
                          prompt=prompt_id)  # fmt: skip

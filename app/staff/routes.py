@@ -1,6 +1,6 @@
 """The overview, its charts, the audit log and the outbox."""
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -38,7 +38,7 @@ def overview():
 def chart(name):
     """The overview's charts as SVG images (an <img> runs no script; its own CSP allows its styles)."""
     rtl = text_direction(g.lang) == "rtl"
-    currency = request.args.get("currency", "usd")
+    currency = request.args.get("currency") or current_app.config["SUPPORT_CURRENCY"]
     if name == "mrr":
         svg = charts.mrr_chart(_history()[0], currency, _("Monthly recurring revenue, last 12 months"),
                                _("MRR"), rtl, format_locale(g.lang))  # fmt: skip

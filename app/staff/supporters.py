@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -16,8 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import currency as money_units
 from ..auth import staff_required
-from ..billing.forms import to_minor_units
 from ..extensions import db
 from ..models import User
 from ..services import accounts, audit, membership, money, supporters
@@ -30,8 +31,10 @@ def _filters() -> tuple[SupporterFilterForm, supporters.SupporterQuery]:
     form = SupporterFilterForm(request.args)
     form.validate()
 
+    currency = current_app.config["SUPPORT_CURRENCY"]
+
     def amount(field):
-        return to_minor_units(field.data, "usd") if field.data else None
+        return money_units.to_minor_units(field.data, currency) if field.data else None
 
     return form, supporters.SupporterQuery(
         q=form.q.data or "", status=form.status.data or "", interval=form.interval.data or "",

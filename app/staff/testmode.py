@@ -1,12 +1,12 @@
 """Test mode (a Stripe test key only): readers' test clocks, refunds and test disputes."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import currency as money_units
 from ..auth import staff_required
-from ..billing.forms import to_minor_units
 from ..extensions import db
 from ..models import User
 from ..payments.gateway import GatewayError
@@ -65,7 +65,8 @@ def test_mode_action(user_id, action):
                         time=clock.frozen_time.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
         elif action == "refund":
             amount = request.form.get("amount", "").strip()
-            minor = to_minor_units(amount, request.form.get("currency", "usd")) if amount else None
+            currency = request.form.get("currency") or current_app.config["SUPPORT_CURRENCY"]
+            minor = money_units.to_minor_units(amount, currency) if amount else None
             if amount and minor is None:
                 raise GatewayError("not an amount")
             testmode.refund(user, charge_id, minor)
