@@ -1,14 +1,14 @@
 """Members managing their support on our own pages: change amount, update card, cancel, resume."""
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..payments.gateway import GatewayError
+from ..payments.gateway import GatewayError, IdempotencyConflict
 from ..services import billing
 from . import bp
 from .forms import ChangeSupportForm, to_minor_units
-from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
+from .messages import CONFLICT, DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
 
 
 def _account():
@@ -21,6 +21,8 @@ def _do(action, done_message):
         action()
     except billing.SupportRefused as refused:
         flash(str(REFUSAL_MESSAGES[refused.reason]))
+    except IdempotencyConflict:
+        flash(str(CONFLICT))
     except GatewayError:
         flash(str(UNAVAILABLE))
     else:
@@ -87,3 +89,49 @@ def card_saved():
         return redirect(url_for("billing.card", lang=g.lang))
     return _do(lambda: billing.finish_card_update(current_user, setup_intent),
                _("Your card has been updated."))  # fmt: skip
+
+
+@bp.get("/<lang>/account/support/pay")
+@login_required
+def pay_now():
+    """A past-due member pays the open invoice here, with the Payment Element (3-D Secure too)."""
+    try:
+        due = billing.open_invoice_payment(current_user)
+    except billing.SupportRefused as refused:
+        flash(str(REFUSAL_MESSAGES[refused.reason]))
+        return _account()
+    except GatewayError:
+        flash(str(UNAVAILABLE))
+        return _account()
+    g.stripe_js = not due.processing
+    return render_template(
+        "billing/pay_now.html", due=due, processing=due.processing,
+        client_secret=due.client_secret, error=DECLINE_MESSAGES.get(request.args.get("failed", "")),
+        return_url=url_for("billing.paid", lang=g.lang, _external=True),
+        refresh_url=url_for("billing.paid", lang=g.lang, payment_intent=due.payment_intent_id),
+    )  # fmt: skip
+
+
+@bp.get("/<lang>/account/support/paid")
+@login_required
+def paid():
+    """Stripe's return from paying the open invoice: paid, still processing, or back to pay."""
+    try:
+        state = billing.finish_open_invoice_payment(
+            current_user, request.args.get("payment_intent") or None
+        )
+    except billing.NotYourPayment:
+        abort(404)
+    except billing.SupportRefused as refused:
+        flash(str(REFUSAL_MESSAGES[refused.reason]))
+        return _account()
+    except GatewayError:
+        state = "processing"  # a provider hiccup: the page asks again in a moment
+    if state == "paid":
+        flash(_("Thank you: your payment went through and your membership is active again."))
+        return _account()
+    if state == "processing":
+        return render_template("billing/pay_now.html", due=None, processing=True, refresh_url=None)
+    authentication = request.args.get("redirect_status") == "failed"
+    failed = "payment_intent_authentication_failure" if authentication else None
+    return redirect(url_for("billing.pay_now", lang=g.lang, failed=failed))

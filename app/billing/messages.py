@@ -1,13 +1,39 @@
 """Messages shown to readers about payments, in their language (callables: evaluated per request)."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from .. import currency
+
+
+def _limit(which: str) -> str:
+    """The smallest amount, or the largest a month or once, in the configured currency, written
+    for the reader's language (evaluated when the message is shown)."""
+    code = current_app.config["SUPPORT_CURRENCY"]
+    if which == "min":
+        amount = currency.minimum_amount(code)
+    else:
+        amount = currency.maximum_amount("once" if which == "once" else "monthly", code)
+    return currency.format_isolated(amount, code)
+
 
 UNAVAILABLE = _l(
     "Our payment service is not answering right now. Nothing was charged. Please try again in a few minutes."
 )
 
+CONFLICT = _l(
+    "That change was already asked for with other details. Please reload the page and try again."
+)
+
 REFUSAL_MESSAGES = {
-    "too_small": _l("The smallest amount is $1."),
+    "too_small": _l("The smallest amount is %(amount)s.", amount=LazyString(lambda: _limit("min"))),
+    "too_large": _l(
+        "The largest amount is %(amount)s a month.", amount=LazyString(lambda: _limit("month"))
+    ),
+    "gift_too_large": _l(
+        "The largest one-time gift is %(amount)s.", amount=LazyString(lambda: _limit("once"))
+    ),
     "already_member": _l(
         "You are already a member. You can change your support from your account."
     ),
@@ -17,12 +43,16 @@ REFUSAL_MESSAGES = {
     "no_subscription": _l("You have no membership to change."),
     "sign_in_first": _l("An account uses this email. Please sign in first."),
     "card_not_saved": _l("Your card was not saved. Please try again."),
+    "change_declined": _l(
+        "The payment for the new plan was declined, so your plan has not changed. Nothing was charged."
+    ),
     "recovery_declined": _l(
         "Your new card is saved, but the payment due was declined. Please try another card."
     ),
     "recovery_needs_action": _l(
         "Your new card is saved. Your bank asks you to confirm the payment due: please try again."
     ),
+    "nothing_to_pay": _l("You have no payment due right now."),
 }
 
 DECLINE_MESSAGES = {

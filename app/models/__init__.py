@@ -7,7 +7,7 @@ from .billing import (
     Payment,
     PaymentAttempt,
     PaymentStatus,
-    RevenueMonth,
+    Refund,
     WebhookEvent,
 )
 from .content import Article, ArticleRelated, Section, Tag, article_tags
@@ -30,7 +30,7 @@ __all__ = [
     "Prompt",
     "PromptStat",
     "ReadingMode",
-    "RevenueMonth",
+    "Refund",
     "Role",
     "Section",
     "Tag",

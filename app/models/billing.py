@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -108,6 +108,10 @@ class Payment(db.Model):
     status: Mapped[PaymentStatus] = mapped_column(_stored(PaymentStatus))
     failure_code: Mapped[str | None] = mapped_column(String(64))
     dispute_id: Mapped[str | None] = mapped_column(String(255))
+    # From the newest Stripe snapshots (charge, dispute), never from the order events came in.
+    dispute_status: Mapped[str | None] = mapped_column(String(32))
+    disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     receipt_url: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -115,16 +119,20 @@ class Payment(db.Model):
     )
 
 
-class RevenueMonth(db.Model):
-    """Subscription revenue collected per month, plan interval and currency: a running total kept as
-    payments are first paid, so the MRR history reads a few rows instead of every payment."""
+class Refund(db.Model):
+    """One refund of a payment, as Stripe's charge snapshot lists it (keyed by Stripe's id), so that
+    cash collected per month is payments less refunds, each in its own month."""
 
-    __tablename__ = "revenue_months"
+    __tablename__ = "refunds"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
-    interval: Mapped[str] = mapped_column(String(8), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # Stripe's refund id
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # Stripe's: pending, succeeded, failed, ...
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class WebhookEvent(db.Model):

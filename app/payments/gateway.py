@@ -17,6 +17,11 @@ class GatewayUnavailable(GatewayError):
     """The provider cannot be reached or answered with a server error; nothing was created."""
 
 
+class IdempotencyConflict(GatewayError):
+    """Stripe refused a request whose idempotency key it saw before with other parameters: the
+    same change was asked for twice with different details (never a sign that Stripe is down)."""
+
+
 class CardDeclined(GatewayError):
     """A card was declined; `code` is the provider's decline code (e.g. insufficient_funds)."""
 
@@ -50,6 +55,8 @@ class Subscription:
     # Set when the subscription waits for its first payment: what the Payment Element confirms.
     client_secret: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # A change waiting for its invoice to be paid (payment_behavior=pending_if_incomplete).
+    pending_update: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class Invoice:
     payment_intent_id: str | None = None
     charge_id: str | None = None
     failure_code: str | None = None  # the card's decline code, when the last attempt failed
+    paid_at: datetime | None = None
+    interval: str | None = None  # month | year: the billing period of its subscription line
 
 
 @dataclass(frozen=True)
@@ -96,8 +105,33 @@ class TestClock:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """One refund of a charge, as Stripe has it now."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str  # pending | requires_action | succeeded | failed | canceled
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A dispute (chargeback) of a charge, as Stripe has it now."""
+
+    id: str
+    charge_id: str
+    payment_intent_id: str | None
+    amount: int
+    currency: str
+    status: str  # warning_*, needs_response, under_review, won, lost
+    created: datetime
+
+
+@dataclass(frozen=True)
 class Charge:
-    """What staff see of a charge in test mode: how much was paid, refunded, and any dispute."""
+    """A charge as Stripe has it now: how much was paid, refunded (with each refund when Stripe
+    sent them), and any dispute."""
 
     id: str
     amount: int
@@ -108,3 +142,7 @@ class Charge:
     payment_intent_id: str | None
     dispute_id: str | None = None
     dispute_status: str | None = None  # needs_response, under_review, won, lost, ...
+    customer_id: str | None = None
+    disputed: bool = False
+    refunds: tuple[Refund, ...] = ()
+    disputed_at: datetime | None = None

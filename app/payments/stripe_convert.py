@@ -12,7 +12,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from .gateway import GatewayError, Invoice, MalformedEvent, PaymentIntent, Subscription
+from .gateway import (
+    Charge,
+    Dispute,
+    GatewayError,
+    Invoice,
+    MalformedEvent,
+    PaymentIntent,
+    Refund,
+    Subscription,
+)
 
 # Stripe's ids are opaque strings of at most 255 characters whose prefixes may change
 # (https://docs.stripe.com/upgrades, "backward-compatible changes"); event types are dotted
@@ -99,6 +108,7 @@ def subscription_from_stripe(obj: Mapping[str, Any]) -> Subscription:
             latest_invoice_id=expandable_id(obj.get("latest_invoice")),
             client_secret=confirmation_client_secret(obj.get("latest_invoice")),
             metadata=metadata_of(obj),
+            pending_update=bool(obj.get("pending_update")),
         )
 
 
@@ -160,6 +170,21 @@ def invoice_payment(obj: Mapping[str, Any]) -> tuple[str | None, str | None, str
     return None, None, None
 
 
+# A yearly period is 365 or 366 days, a monthly one 28 to 31: anything past this is a year.
+LONGEST_MONTH = 32 * 86400
+
+
+def invoice_interval(obj: Mapping[str, Any]) -> str | None:
+    """The billing interval an invoice charges for, from its own lines: the period of the line for
+    the subscription's price (not a proration), month or year; None when it has no such line."""
+    for line in (obj.get("lines") or {}).get("data") or []:
+        details = (line.get("parent") or {}).get("subscription_item_details") or {}
+        period = line.get("period") or {}
+        if details and not details.get("proration") and period.get("end") and period.get("start"):
+            return "year" if period["end"] - period["start"] > LONGEST_MONTH else "month"
+    return None
+
+
 def invoice_from_stripe(obj: Mapping[str, Any], customer_id: str | None = None) -> Invoice:
     """An `Invoice` from a Stripe invoice; `customer_id` stands in if the invoice names none."""
     with _reading("invoice", obj):
@@ -181,6 +206,8 @@ def invoice_from_stripe(obj: Mapping[str, Any], customer_id: str | None = None) 
             payment_intent_id=intent_id,
             charge_id=charge_id,
             failure_code=failure_code,
+            paid_at=to_optional_datetime((obj.get("status_transitions") or {}).get("paid_at")),
+            interval=invoice_interval(obj),
         )
 
 
@@ -208,3 +235,41 @@ def well_formed_event(event: Any) -> dict[str, Any]:
         if isinstance(value, str) and len(value) > MAX_ID:
             raise MalformedEvent(f"the object's {field} is longer than Stripe's ids")
     return event
+
+
+def refund_from_stripe(obj: Mapping[str, Any]) -> Refund:
+    """A `Refund` from a Stripe refund."""
+    with _reading("refund", obj):
+        return Refund(
+            id=str(obj["id"]), amount=int(obj["amount"]), currency=str(obj["currency"]),
+            status=str(obj.get("status") or "pending"), created=to_datetime(obj["created"]),
+        )  # fmt: skip
+
+
+def charge_from_stripe(obj: Mapping[str, Any], dispute: Dispute | None = None) -> Charge:
+    """A `Charge` from a Stripe charge; its refunds when `refunds` was expanded."""
+    with _reading("charge", obj):
+        listed = obj.get("refunds")
+        refunds = (listed.get("data") or []) if isinstance(listed, Mapping) else []
+        return Charge(
+            id=str(obj["id"]), amount=int(obj["amount"]),
+            amount_refunded=int(obj.get("amount_refunded") or 0), currency=str(obj["currency"]),
+            created=to_datetime(obj["created"]), status=str(obj["status"]),
+            payment_intent_id=expandable_id(obj.get("payment_intent")),
+            dispute_id=dispute.id if dispute else None,
+            dispute_status=dispute.status if dispute else None,
+            disputed_at=dispute.created if dispute else None,
+            customer_id=expandable_id(obj.get("customer")), disputed=bool(obj.get("disputed")),
+            refunds=tuple(refund_from_stripe(refund) for refund in refunds),
+        )  # fmt: skip
+
+
+def dispute_from_stripe(obj: Mapping[str, Any]) -> Dispute:
+    """A `Dispute` from a Stripe dispute (one without a charge is malformed)."""
+    with _reading("dispute", obj):
+        return Dispute(
+            id=str(obj["id"]), charge_id=required_id(obj.get("charge")),
+            payment_intent_id=expandable_id(obj.get("payment_intent")),
+            amount=int(obj["amount"]), currency=str(obj["currency"]), status=str(obj["status"]),
+            created=to_datetime(obj["created"]),
+        )  # fmt: skip

@@ -30,8 +30,11 @@ from stripe.params import (
 
 from .gateway import (
     CardDeclined,
+    Charge,
+    Dispute,
     GatewayError,
     GatewayUnavailable,
+    IdempotencyConflict,
     InvalidSignature,
     Invoice,
     MalformedEvent,
@@ -39,6 +42,8 @@ from .gateway import (
     Subscription,
 )
 from .stripe_convert import (
+    charge_from_stripe,
+    dispute_from_stripe,
     invoice_from_stripe,
     payment_intent_from_stripe,
     subscription_from_stripe,
@@ -90,12 +95,15 @@ def stripe_errors() -> Iterator[None]:
     """Run a block of Stripe calls, turning the SDK's exceptions into the gateway's.
 
     Connection failures, timeouts, rate limits and 5xx answers -> GatewayUnavailable; a declined
-    card -> CardDeclined with Stripe's decline code; any other Stripe error -> GatewayError.
+    card -> CardDeclined with Stripe's decline code; a key reused with other parameters ->
+    IdempotencyConflict; any other Stripe error -> GatewayError.
     """
     try:
         yield
     except stripe.CardError as error:
         raise CardDeclined(code=_decline_code(error), message=error.user_message or "") from error
+    except stripe.IdempotencyError as error:
+        raise IdempotencyConflict(str(error)) from error
     except (stripe.APIConnectionError, stripe.RateLimitError, TimeoutError) as error:
         raise GatewayUnavailable(str(error)) from error
     except stripe.APIError as error:
@@ -251,29 +259,60 @@ class StripeGateway:
         self, subscription_id: str, *, amount: int, currency: str, interval: str,
         idempotency_key: str,
     ) -> Subscription:  # fmt: skip
-        """The subscription's single item moved to a new price from now on, with prorations."""
+        """The subscription's single item moved to `amount` per `interval`.
+
+        The same interval: the new amount from the next payment on, nothing charged now
+        (`proration_behavior=none`). Another interval: Stripe restarts the billing period and
+        invoices at once (https://docs.stripe.com/billing/subscriptions/billing-cycle); the item
+        moves to a Price for that amount, interval and currency (found by lookup key, created once:
+        pending updates take `price`, not `price_data`), with `pending_if_incomplete`, so that if the
+        prorated invoice cannot be paid nothing changes
+        (https://docs.stripe.com/billing/subscriptions/pending-updates): the answer then has
+        `pending_update` set.
+        """
         current = self.retrieve_subscription(subscription_id)
         if current.item_id is None:
             raise GatewayError(f"subscription {subscription_id} has no item to change")
-        params: SubscriptionUpdateParams = {
-            "items": [
-                {"id": current.item_id, "price_data": self._price_data(amount, currency, interval)}
-            ],
-            "proration_behavior": "create_prorations",
-            "expand": SUBSCRIPTION_EXPAND,
-        }
+        if interval == current.interval:
+            params: SubscriptionUpdateParams = {
+                "items": [{"id": current.item_id,
+                           "price_data": self._price_data(amount, currency, interval)}],
+                "proration_behavior": "none",
+                "expand": SUBSCRIPTION_EXPAND,
+            }  # fmt: skip
+        else:
+            price = self.price_for(amount, currency, interval)
+            params = {
+                "items": [{"id": current.item_id, "price": price}],
+                "proration_behavior": "always_invoice",
+                "payment_behavior": "pending_if_incomplete",
+                "expand": SUBSCRIPTION_EXPAND,
+            }
         with stripe_errors():
             subscription = self.client.v1.subscriptions.update(
                 subscription_id, params=params, options={"idempotency_key": idempotency_key}
             )
         return subscription_from_stripe(subscription.to_dict(for_json=True))
 
-    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+    def price_for(self, amount: int, currency: str, interval: str) -> str:
+        """The id of the membership Price of `amount` per `interval`, made the first time."""
+        lookup_key = f"membership_{interval}_{amount}_{currency.lower()}"
+        with stripe_errors():
+            if not self._product_exists:
+                self._ensure_product()
+                self._product_exists = True
+            return self._ensure_price(lookup_key, amount, currency, interval)[1]
+
+    def set_cancel_at_period_end(
+        self, subscription_id: str, cancel: bool, idempotency_key: str | None = None
+    ) -> Subscription:
         """The subscription set to end (or, with cancel=False, to go on) at the period's end."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key else {}
         with stripe_errors():
             subscription = self.client.v1.subscriptions.update(
                 subscription_id,
                 params={"cancel_at_period_end": cancel, "expand": SUBSCRIPTION_EXPAND},
+                options=options,  # type: ignore[arg-type]
             )
         return subscription_from_stripe(subscription.to_dict(for_json=True))
 
@@ -381,6 +420,41 @@ class StripeGateway:
             )
         return invoice_from_stripe(invoice.to_dict(for_json=True))
 
+    def retrieve_charge(self, charge_id: str) -> Charge:
+        """The charge as Stripe has it now, with every refund (Stripe includes `refunds` only when
+        expanded, ten at a time) and its dispute, if any."""
+        with stripe_errors():
+            charge = self.client.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
+            obj = charge.to_dict(for_json=True)
+            listed = obj.get("refunds") or {}
+            if listed.get("has_more"):
+                refunds = self.client.v1.refunds.list(params={"charge": charge_id, "limit": 100})
+                listed["data"] = [
+                    refund.to_dict(for_json=True) for refund in refunds.auto_paging_iter()
+                ]
+            dispute = None
+            if obj.get("disputed"):
+                disputes = self.client.v1.disputes.list(params={"charge": charge_id, "limit": 1})
+                if disputes.data:
+                    dispute = dispute_from_stripe(disputes.data[0].to_dict(for_json=True))
+        return charge_from_stripe(obj, dispute)
+
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        """The dispute as Stripe has it now."""
+        with stripe_errors():
+            dispute = self.client.v1.disputes.retrieve(dispute_id)
+        return dispute_from_stripe(dispute.to_dict(for_json=True))
+
+    def invoice_for_payment_intent(self, payment_intent_id: str) -> str | None:
+        """The invoice a payment intent paid (or tried to), if it belongs to one: since API version
+        2025-03-31.basil the link is an InvoicePayment, not a field of the intent."""
+        with stripe_errors():
+            payments = self.client.v1.invoice_payments.list(
+                params={"payment": {"type": "payment_intent", "payment_intent": payment_intent_id},
+                        "limit": 1}
+            )  # fmt: skip
+        return _id_of(payments.data[0].invoice) if payments.data else None
+
     def list_invoices(self, customer_id: str, limit: int = 24) -> list[Invoice]:
         """The customer's latest `limit` invoices (at most 100), newest first."""
         with stripe_errors():
@@ -452,3 +526,41 @@ class StripeGateway:
     def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """The event in `payload` if signed with our webhook secret, else InvalidSignature."""
         return verify_stripe_event(payload, signature, self.webhook_secret)
+
+    def make_default_card_of_payment(
+        self, payment_intent_id: str, *, customer_id: str, subscription_id: str | None,
+        idempotency_key: str,
+    ) -> str | None:  # fmt: skip
+        """Make the card that paid a succeeded PaymentIntent the one Stripe charges from now on.
+
+        Paying an open invoice's PaymentIntent with a new card pays that invoice; Stripe keeps
+        the card only as asked: our subscriptions' `payment_settings.save_default_payment_method`
+        `on_subscription` sets the subscription's `default_payment_method` when a payment
+        succeeds, never the customer's `invoice_settings.default_payment_method`
+        (https://docs.stripe.com/api/subscriptions/object#subscription_object-payment_settings-save_default_payment_method),
+        so both are set here, as `make_default_card` does for a SetupIntent. Returns the payment
+        method's id, or None when the intent has not succeeded, belongs to another customer, or
+        its card was not saved to the customer (Stripe refuses an unattached default).
+        """
+        with stripe_errors():
+            intent = self.client.v1.payment_intents.retrieve(
+                payment_intent_id, params={"expand": ["payment_method"]}
+            )
+            method = intent.payment_method
+            if intent.status != "succeeded" or _id_of(intent.customer) != customer_id:
+                return None
+            if method is None or isinstance(method, str) or _id_of(method.customer) != customer_id:
+                return None
+            card = method.id
+            self.client.v1.customers.update(
+                customer_id,
+                params={"invoice_settings": {"default_payment_method": card}},
+                options={"idempotency_key": f"{idempotency_key}-customer"},
+            )
+            if subscription_id:
+                self.client.v1.subscriptions.update(
+                    subscription_id,
+                    params={"default_payment_method": card},
+                    options={"idempotency_key": f"{idempotency_key}-subscription"},
+                )
+        return card

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .gateway import Charge, GatewayError, TestClock
-from .stripe_convert import expandable_id, to_datetime
+from .stripe_convert import charge_from_stripe, dispute_from_stripe, expandable_id, to_datetime
 from .stripe_gateway import StripeGateway, stripe_errors
 
 
@@ -49,18 +49,12 @@ class StripeTestMode:
             return [self._charge(charge.to_dict()) for charge in charges.data]
 
     def _charge(self, obj: dict[str, Any]) -> Charge:
-        dispute_id = dispute_status = None
+        dispute = None
         if obj.get("disputed"):
             disputes = self.client.v1.disputes.list(params={"charge": obj["id"], "limit": 1})
             if disputes.data:
-                dispute_id, dispute_status = disputes.data[0].id, str(disputes.data[0].status)
-        return Charge(
-            id=str(obj["id"]), amount=int(obj["amount"]),
-            amount_refunded=int(obj.get("amount_refunded") or 0), currency=str(obj["currency"]),
-            created=to_datetime(obj["created"]), status=str(obj["status"]),
-            payment_intent_id=expandable_id(obj.get("payment_intent")),
-            dispute_id=dispute_id, dispute_status=dispute_status,
-        )  # fmt: skip
+                dispute = dispute_from_stripe(disputes.data[0].to_dict())
+        return charge_from_stripe(obj, dispute)
 
     def refund(self, charge_id: str, amount: int | None, idempotency_key: str) -> str:
         """Refund `amount` (None: all that is left) of a charge through the Refunds API."""

@@ -5,14 +5,17 @@ Every change is applied from the subscription Stripe answers with, through `mone
 leaves our records as they were.
 """
 
+import logging
 import uuid
+from dataclasses import dataclass
 
 from flask import current_app
 
 from ..extensions import db
 from ..models import User
 from ..payments import get_gateway
-from ..payments.gateway import CardDeclined
+from ..payments.gateway import CardDeclined, GatewayError, Subscription
+from ..payments.stripe_convert import intent_id_of
 from . import accounts, membership, money
 from .checkout import (
     INTERVALS,
@@ -35,17 +38,21 @@ def resume_support(user: User) -> None:
 
 
 def change_support(user: User, amount: int, frequency: str) -> None:
-    """A new amount or frequency from now on (the provider prorates)."""
+    """A new amount or frequency. The same interval: from the next payment on, nothing charged
+    now. Another interval: charged at once (less the unused part of the current period), and if
+    that payment fails nothing changes (SupportRefused "change_declined")."""
     currency = user.membership.currency or current_app.config["SUPPORT_CURRENCY"]
     if amount < minimum_amount(currency):
         raise SupportRefused("too_small")
     subscription_id = _live_subscription_id(user)
+    total, interval = charge_amount(amount, frequency, False, currency), INTERVALS[frequency]
     subscription = get_gateway().change_subscription(
-        subscription_id, amount=charge_amount(amount, frequency, False, currency),
-        currency=currency, interval=INTERVALS[frequency],
-        idempotency_key=f"change-{subscription_id}-{uuid.uuid4().hex}",
+        subscription_id, amount=total, currency=currency, interval=interval,
+        idempotency_key=f"change-{subscription_id}-{_version(user)}-{total}{currency}-{interval}",
     )  # fmt: skip
     money.apply_subscription(user, subscription, "amount changed by the member")
+    if subscription.pending_update:
+        raise SupportRefused("change_declined")
     db.session.commit()
 
 
@@ -96,9 +103,18 @@ def delete_account(user: User) -> None:
 
 
 def _set_cancel(user: User, cancel: bool, cause: str) -> None:
-    subscription = get_gateway().set_cancel_at_period_end(_live_subscription_id(user), cancel)
+    subscription_id = _live_subscription_id(user)
+    key = f"{'cancel' if cancel else 'resume'}-{subscription_id}-{_version(user)}"
+    subscription = get_gateway().set_cancel_at_period_end(subscription_id, cancel, key)
     money.apply_subscription(user, subscription, cause)
     db.session.commit()
+
+
+def _version(user: User) -> int:
+    """Which state of the membership a change starts from: idempotency keys name it, so a double
+    click is one change at Stripe and the next change, from the new state, is another."""
+    snapshot_at = user.membership.snapshot_at if user.membership else None
+    return int(snapshot_at.timestamp() * 1000) if snapshot_at else 0
 
 
 def _live_subscription_id(user: User) -> str:
@@ -106,3 +122,105 @@ def _live_subscription_id(user: User) -> str:
     if subscription_id is None:
         raise SupportRefused("no_subscription")
     return subscription_id
+
+
+# Paying the open invoice on our page ("pay now") --------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """What the pay-now page needs: the confirmation secret of the subscription's open latest
+    invoice (what the Payment Element confirms), what confirming it charges, and whether a payment
+    of it is already on its way (then there is nothing to confirm, only to wait)."""
+
+    client_secret: str
+    payment_intent_id: str
+    amount: int
+    currency: str
+    processing: bool = False
+
+
+class NotYourPayment(LookupError):
+    """A return from paying names a payment that is not the member's latest invoice's."""
+
+
+def open_invoice_payment(user: User) -> OpenInvoice:
+    """The member's open invoice (a failed renewal, or one whose bank asks for 3-D Secure), from
+    the subscription re-fetched and applied now, so the account page tells the truth whatever
+    this finds. SupportRefused("nothing_to_pay") when nothing is open."""
+    subscription = _refetch_live_subscription(user, "pay-now page")
+    db.session.commit()
+    if subscription is None or not subscription.client_secret:
+        raise SupportRefused("nothing_to_pay")
+    intent = get_gateway().retrieve_payment_intent(intent_id_of(subscription.client_secret))
+    return OpenInvoice(
+        client_secret=subscription.client_secret, payment_intent_id=intent.id,
+        amount=intent.amount, currency=intent.currency,
+        processing=intent.status in ("processing", "succeeded"),
+    )  # fmt: skip
+
+
+def finish_open_invoice_payment(user: User, payment_intent_id: str | None) -> str:
+    """Stripe's return from paying the open invoice on our page: re-fetch the subscription, apply
+    it, and say what happened:
+
+    - paid: the invoice is paid and the membership active again; the card that paid becomes the
+      one Stripe charges from now on (the subscription's and the customer's default);
+    - processing: the payment is on its way, the invoice not paid yet;
+    - unpaid: the invoice is still open (3-D Secure failed or was abandoned, or the card was
+      declined): it can be paid again on the pay-now page.
+
+    NotYourPayment when `payment_intent_id` is not the member's latest invoice's;
+    SupportRefused("nothing_to_pay") when no payment was made and nothing is open.
+    """
+    gateway = get_gateway()
+    subscription = _refetch_live_subscription(user, "open invoice paid on our page")
+    db.session.commit()
+    if subscription is None:
+        if payment_intent_id:
+            raise NotYourPayment(payment_intent_id)
+        raise SupportRefused("nothing_to_pay")
+    if subscription.client_secret:
+        open_intent = intent_id_of(subscription.client_secret)
+        if payment_intent_id and payment_intent_id != open_intent:
+            raise NotYourPayment(payment_intent_id)
+        intent = gateway.retrieve_payment_intent(open_intent)
+        return "processing" if intent.status in ("processing", "succeeded") else "unpaid"
+    if not payment_intent_id or subscription.status not in ("active", "trialing"):
+        raise SupportRefused("nothing_to_pay")
+    invoice_id = subscription.latest_invoice_id
+    if invoice_id is None or gateway.retrieve_invoice(invoice_id).payment_intent_id != (
+        payment_intent_id
+    ):
+        raise NotYourPayment(payment_intent_id)
+    _keep_card_that_paid(user, subscription, payment_intent_id)
+    return "paid"
+
+
+def _refetch_live_subscription(user: User, cause: str) -> Subscription | None:
+    """The subscription that gives the member access, as Stripe has it now, applied under the
+    membership's row lock (None without one)."""
+    subscription_id = live_subscription(user)
+    if subscription_id is None:
+        return None
+    money.lock_membership(user)
+    subscription = get_gateway().retrieve_subscription(subscription_id)
+    money.apply_subscription(user, subscription, cause)
+    return subscription
+
+
+def _keep_card_that_paid(user: User, subscription: Subscription, payment_intent_id: str) -> None:
+    """The card that paid the invoice becomes the default. The payment is made whatever happens
+    here: if Stripe fails now, the subscription still charges that card (Stripe saved it on the
+    subscription), and the customer's default stays the old card until the next card update."""
+    if not user.stripe_customer_id:
+        return
+    try:
+        get_gateway().make_default_card_of_payment(
+            payment_intent_id, customer_id=user.stripe_customer_id,
+            subscription_id=subscription.id, idempotency_key=f"default-card-{payment_intent_id}",
+        )  # fmt: skip
+    except GatewayError as error:
+        log.warning("card that paid %s not made the default: %s", payment_intent_id, error)

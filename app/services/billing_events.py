@@ -1,12 +1,17 @@
 """What each provider event does. Membership rules stay in `membership.apply`; money is upserted
 by the provider's ids, so applying an event twice would change nothing either."""
 
-from sqlalchemy import or_, select
+import logging
+
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentStatus, User
 from ..payments import get_gateway
+from ..payments.gateway import Charge, Invoice
 from . import money
+
+log = logging.getLogger(__name__)
 
 
 class CustomerNotLinked(Exception):
@@ -54,46 +59,45 @@ def sync_subscription(obj: dict, event_type: str) -> None:
     money.sync_subscription(_reader(obj), _subscription_id(obj), cause=event_type)
 
 
-def invoice_paid(obj: dict, event_type: str) -> None:
-    """A subscription payment: re-fetched, so that the intent and charge that paid it (Stripe
-    sends `invoice.payments` only when expanded) are recorded with it, and refunds and disputes of
-    that charge find this payment."""
+def invoice_changed(obj: dict, event_type: str) -> None:
+    """invoice.paid and invoice.payment_failed: the invoice re-fetched (with its payments: Stripe
+    includes them only when expanded) decides, so a late failure of an invoice since paid records
+    it as paid, and amount, interval and payment time come from the invoice itself."""
     user = _reader(obj)
     invoice = get_gateway().retrieve_invoice(obj["id"])
+    if event_type == "invoice.payment_failed" and invoice.subscription_id:
+        code = invoice.failure_code or "payment_failed"
+        money.settle_attempts(subscription_id=invoice.subscription_id, to=AttemptStatus.FAILED,
+                              code=code)  # fmt: skip
+    record_invoice(user, invoice, event_type)
+
+
+def record_invoice(user: User, invoice: Invoice, cause: str) -> Payment | None:
+    """Our payment for a subscription invoice as Stripe has it now (paid, or tried and failed),
+    with its charge's refunds and dispute when paid; the subscription re-applied."""
     subscription_id = invoice.subscription_id
     if subscription_id:
-        money.sync_subscription(user, subscription_id, cause=event_type)
-        money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.SUCCEEDED)
-    money.record_payment(
-        user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
-        payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id,
-        amount=invoice.amount_paid, currency=invoice.currency, status=PaymentStatus.PAID,
-        receipt_url=invoice.hosted_invoice_url, interval=_plan_interval(user, subscription_id),
-    )  # fmt: skip
-
-
-def invoice_failed(obj: dict, event_type: str) -> None:
-    """A failed subscription payment, re-fetched: Stripe reports the card's decline on the
-    payment intent's `last_payment_error`, not on the invoice."""
-    user = _reader(obj)
-    invoice = get_gateway().retrieve_invoice(obj["id"])
-    subscription_id = invoice.subscription_id
-    code = invoice.failure_code or "payment_failed"
-    if subscription_id:
-        money.sync_subscription(user, subscription_id, cause=event_type)
-        money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.FAILED, code=code)
-    money.record_payment(
-        user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
-        payment_intent_id=invoice.payment_intent_id, amount=invoice.amount_due,
-        currency=invoice.currency, status=PaymentStatus.FAILED, failure_code=code,
-        interval=_plan_interval(user, subscription_id),
-    )  # fmt: skip
-
-
-def _plan_interval(user: User, subscription_id: str | None) -> str | None:
-    current = user.membership
-    if current is not None and subscription_id and current.subscription_id == subscription_id:
-        return current.interval
+        money.sync_subscription(user, subscription_id, cause=cause)
+    if invoice.status == "paid":
+        if subscription_id:
+            money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.SUCCEEDED)
+        payment = money.record_payment(
+            user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+            payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id,
+            amount=invoice.amount_paid, currency=invoice.currency, status=PaymentStatus.PAID,
+            receipt_url=invoice.hosted_invoice_url, interval=invoice.interval,
+            paid_at=invoice.paid_at,
+        )  # fmt: skip
+        if invoice.charge_id:
+            money.apply_charge(payment, get_gateway().retrieve_charge(invoice.charge_id))
+        return payment
+    if invoice.failure_code:
+        return money.record_payment(
+            user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+            payment_intent_id=invoice.payment_intent_id, amount=invoice.amount_due,
+            currency=invoice.currency, status=PaymentStatus.FAILED,
+            failure_code=invoice.failure_code, interval=invoice.interval,
+        )  # fmt: skip
     return None
 
 
@@ -108,12 +112,14 @@ def gift_succeeded(obj: dict, event_type: str) -> None:
     if (obj.get("metadata") or {}).get("kind") != "gift":
         return
     user = _reader(obj)
-    money.record_payment(
+    payment = money.record_payment(
         user, kind="gift", payment_intent_id=obj["id"], charge_id=obj.get("latest_charge"),
         amount=obj.get("amount_received") or obj["amount"], currency=obj["currency"],
         status=PaymentStatus.PAID,
     )  # fmt: skip
     money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.SUCCEEDED)
+    if obj.get("latest_charge"):
+        money.apply_charge(payment, get_gateway().retrieve_charge(str(obj["latest_charge"])))
 
 
 def gift_failed(obj: dict, event_type: str) -> None:
@@ -125,23 +131,64 @@ def gift_failed(obj: dict, event_type: str) -> None:
     money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.FAILED, code=code)
 
 
-def charge_refunded(obj: dict, event_type: str) -> None:
-    """The charge's refunded total; a payment refunded in full becomes refunded."""
-    payment = _payment_for_charge(obj)
-    payment.charge_id = payment.charge_id or obj["id"]
-    payment.amount_refunded = obj.get("amount_refunded") or 0
-    if payment.amount_refunded >= payment.amount:
-        money.set_payment_status(payment, PaymentStatus.REFUNDED)
-    db.session.flush()
+def charge_changed(obj: dict, event_type: str) -> None:
+    """Refund events: the charge re-fetched with all its refunds decides the refunded amount, so
+    an older, smaller refund delivered last never shrinks it."""
+    charge_id = obj.get("id") if obj.get("object") == "charge" else _id(obj.get("charge"))
+    if not charge_id:
+        log.warning("%s %s names no charge: ignored", event_type, obj.get("id"))
+        return
+    _apply_charge(charge_id)
 
 
-def dispute_created(obj: dict, event_type: str) -> None:
-    charge = {"id": obj.get("charge"), "payment_intent": obj.get("payment_intent"),
-              "amount": obj.get("amount"), "currency": obj.get("currency")}  # fmt: skip
-    payment = _payment_for_charge(charge, owner=obj)
-    money.set_payment_status(payment, PaymentStatus.DISPUTED)
-    payment.dispute_id = obj["id"]
-    db.session.flush()
+def dispute_changed(obj: dict, event_type: str) -> None:
+    """Dispute events: the charge and its dispute re-fetched. A dispute naming no charge is
+    refused, never matched to some payment by a missing id."""
+    charge_id = _id(obj.get("charge"))
+    if not charge_id:
+        log.warning("%s %s names no charge: ignored", event_type, obj.get("id"))
+        return
+    _apply_charge(charge_id)
+
+
+def _apply_charge(charge_id: str) -> None:
+    gateway = get_gateway()
+    charge = gateway.retrieve_charge(charge_id)
+    payment = money.find_payment(payment_intent_id=charge.payment_intent_id, charge_id=charge.id)
+    if payment is None:
+        payment = _payment_from_charge(charge)
+    if payment is not None:
+        money.apply_charge(payment, charge)
+
+
+def _payment_from_charge(charge: Charge) -> Payment | None:
+    """A refund or dispute arriving before the payment it is about: record that payment from
+    Stripe's own objects (the invoice the charge paid, or our gift), with its reader; a charge
+    that is none of ours records nothing."""
+    if charge.customer_id is None or charge.status != "succeeded" or not charge.payment_intent_id:
+        log.info("charge %s is not one of our payments: ignored", charge.id)
+        return None
+    user = _reader({"customer": charge.customer_id})
+    invoice_id = get_gateway().invoice_for_payment_intent(charge.payment_intent_id)
+    if invoice_id:
+        return record_invoice(user, get_gateway().retrieve_invoice(invoice_id), "charge event")
+    gift = db.session.scalar(select(PaymentAttempt.id).where(
+        PaymentAttempt.payment_intent_id == charge.payment_intent_id, PaymentAttempt.kind == "gift"
+    ))  # fmt: skip
+    if gift is None:
+        log.info("charge %s is not one of our payments: ignored", charge.id)
+        return None
+    return money.record_payment(
+        user, kind="gift", payment_intent_id=charge.payment_intent_id, charge_id=charge.id,
+        amount=charge.amount, currency=charge.currency, status=PaymentStatus.PAID,
+        paid_at=charge.created,
+    )  # fmt: skip
+
+
+def _id(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def customer_updated(obj: dict, event_type: str) -> None:
@@ -156,38 +203,24 @@ def customer_deleted(obj: dict, event_type: str) -> None:
         db.session.flush()
 
 
-def _payment_for_charge(charge: dict, owner: dict | None = None) -> Payment:
-    """Our payment for a charge (by charge or payment intent id), recorded now if we lack it."""
-    ids = [Payment.charge_id == charge["id"]]
-    if charge.get("payment_intent"):
-        ids.append(Payment.payment_intent_id == charge["payment_intent"])
-    payment = db.session.scalar(select(Payment).where(or_(*ids)))
-    if payment is None:
-        user = money.reader_for_customer(customer_of(owner or charge) or "")
-        kind = "gift" if db.session.scalar(
-            select(PaymentAttempt.id).where(PaymentAttempt.payment_intent_id == charge.get("payment_intent"))
-        ) else "subscription"  # fmt: skip
-        payment = Payment(
-            user_id=user.id if user else None, kind=kind, charge_id=charge["id"],
-            payment_intent_id=charge.get("payment_intent"), amount=charge.get("amount") or 0,
-            currency=charge.get("currency") or "usd",
-        )  # fmt: skip
-        money.set_payment_status(payment, PaymentStatus.PAID)
-        db.session.add(payment)
-    return payment
-
-
 HANDLERS = {
     "customer.subscription.created": sync_subscription,
     "customer.subscription.updated": sync_subscription,
     "customer.subscription.deleted": sync_subscription,
-    "invoice.paid": invoice_paid,
-    "invoice.payment_failed": invoice_failed,
+    "invoice.paid": invoice_changed,
+    "invoice.payment_failed": invoice_changed,
     "invoice.payment_action_required": invoice_action_required,
     "payment_intent.succeeded": gift_succeeded,
     "payment_intent.payment_failed": gift_failed,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
+    "charge.refunded": charge_changed,
+    "charge.refund.updated": charge_changed,
+    "refund.created": charge_changed,
+    "refund.updated": charge_changed,
+    "charge.dispute.created": dispute_changed,
+    "charge.dispute.updated": dispute_changed,
+    "charge.dispute.closed": dispute_changed,
+    "charge.dispute.funds_withdrawn": dispute_changed,
+    "charge.dispute.funds_reinstated": dispute_changed,
     "customer.updated": customer_updated,
     "customer.deleted": customer_deleted,
 }

@@ -6,21 +6,20 @@ generation); a Stripe failure rolls back everything of ours from the same reques
 left half-made.
 """
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from babel.numbers import get_currency_precision
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from .. import currency as money_units
 from ..extensions import db
 from ..models import AttemptStatus, PaymentAttempt, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
-from . import accounts, membership, money
+from . import accounts, ledger, membership, money
 
 INTERVALS = {"monthly": "month", "annual": "year"}
 INCOMPLETE_WINDOW = timedelta(hours=23)
@@ -48,22 +47,29 @@ class Checkout:
 
 
 # Amounts ------------------------------------------------------------------------------------------
+# The units, limits and fee arithmetic live in app/currency.py; these two keep their names here
+# for the services that pay and change support.
 
 
 def minimum_amount(currency: str) -> int:
     """One whole unit of the currency (100 cents, 1 yen)."""
-    return 10 ** get_currency_precision(currency.upper())
+    return money_units.minimum_amount(currency)
+
+
+def check_amount(amount: int, frequency: str, currency: str) -> None:
+    """Refuse an amount below the minimum or above the maximum (`SupportRefused`), before
+    anything is written or sent to the provider."""
+    reason = money_units.refusal(amount, frequency, currency)
+    if reason:
+        raise SupportRefused(reason)
 
 
 def charge_amount(amount: int, frequency: str, covers_fee: bool, currency: str) -> int:
-    """Minor units charged per period: a monthly amount times twelve for annual support, and
-    optionally the card fee on top (so the outlet receives the amount the reader chose)."""
-    total = amount * 12 if frequency == "annual" else amount
-    if covers_fee:
-        config = current_app.config
-        fixed = config["CARD_FEE_FIXED"] if minimum_amount(currency) == 100 else 0
-        total = math.ceil((total + fixed) / (1 - config["CARD_FEE_PERCENT"] / 100))
-    return total
+    """Minor units charged per period (twelve months at once for annual support, the card fee on
+    top when the reader covers it), for an amount within the limits; `SupportRefused` otherwise,
+    so no caller can send the provider an amount we would not take."""
+    check_amount(amount, frequency, currency)
+    return money_units.charge_amount(amount, frequency, covers_fee, currency)
 
 
 # Starting and fulfilling --------------------------------------------------------------------------
@@ -75,8 +81,7 @@ def start_support(
 ) -> Checkout:  # fmt: skip
     """Create the subscription (or gift) at the provider, waiting for the reader to confirm it."""
     currency = current_app.config["SUPPORT_CURRENCY"]
-    if amount < minimum_amount(currency):
-        raise SupportRefused("too_small")
+    check_amount(amount, frequency, currency)
     if user is None:
         if accounts.find_user(email or ""):
             raise SupportRefused("sign_in_first")
@@ -134,6 +139,8 @@ def start_support(
     except GatewayError:
         db.session.rollback()
         raise
+    # Stripe may have delivered this customer's first events before the link above committed.
+    ledger.apply_parked(customer_id)
     return Checkout(
         attempt.key, secret or "", attempt.kind, attempt.amount, currency, attempt.interval
     )

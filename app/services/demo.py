@@ -6,18 +6,19 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select, text
 
+from .. import currency as money_units
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, Payment, User, WebhookEvent
-from . import money
 
 Status = MembershipStatus
 BATCH = 2000
 # (status, share): most supporters pay; some lapsed over the year, a few fail or are comped.
 STATUSES = [(Status.ACTIVE, 0.70), (Status.ENDING, 0.05), (Status.PAST_DUE, 0.03),
             (Status.LAPSED, 0.17), (Status.COMPLIMENTARY, 0.02), (Status.PENDING, 0.03)]  # fmt: skip
-AMOUNTS = [100, 100, 100, 500, 500, 1000, 300, 2000]
+AMOUNTS = [1, 1, 1, 5, 5, 10, 3, 20]  # a month, in whole units of SUPPORT_CURRENCY
 
 
 def seed(
@@ -54,11 +55,13 @@ def _after_bulk_load() -> None:
 
 def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
     users, members, changes, payments, events = [], [], [], [], []
+    currency = current_app.config["SUPPORT_CURRENCY"]
+    unit = money_units.unit(currency)
     for user_id in range(first_id, first_id + size):
         joined = now - timedelta(days=rng.uniform(1, 365))
         status = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])[0]
         interval = "year" if rng.random() < 0.15 else "month"
-        amount = rng.choice(AMOUNTS) * (12 if interval == "year" else 1)
+        amount = rng.choice(AMOUNTS) * unit * (12 if interval == "year" else 1)
         customer = f"cus_demo{user_id}"
         subscription = f"sub_demo{user_id}"
         users.append({"id": user_id, "key": uuid.uuid4().hex, "email": f"demo-{user_id}@example.org",
@@ -70,7 +73,7 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
         ended = status == Status.LAPSED
         members.append({"id": user_id, "user_id": user_id, "status": status.value,
                         "paid_status": None if status == Status.COMPLIMENTARY else status.value,
-                        "amount": amount, "currency": "usd", "interval": interval,
+                        "amount": amount, "currency": currency, "interval": interval,
                         "current_period_end": end if not ended else joined + timedelta(days=30),
                         "cancel_at_period_end": status == Status.ENDING, "comp_granted": status == Status.COMPLIMENTARY,
                         "comp_until": None, "subscription_id": subscription, "snapshot_at": now,
@@ -94,7 +97,7 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
             invoice = f"in_demo{user_id}_{n}"
             payments.append({"user_id": user_id, "kind": "subscription", "invoice_id": invoice,
                              "subscription_id": subscription, "amount": amount, "amount_refunded": 0,
-                             "currency": "usd", "interval": interval, "status": "paid", "created_at": paid_at,
+                             "currency": currency, "interval": interval, "status": "paid", "created_at": paid_at, "paid_at": paid_at,
                              "updated_at": paid_at})  # fmt: skip
             for kind in ("invoice.paid", "payment_intent.succeeded"):
                 events.append(_event(kind, customer, invoice, paid_at))
@@ -104,16 +107,6 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
                         (Payment, payments), (WebhookEvent, events)):  # fmt: skip
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model.__table__), rows[start : start + BATCH])
-    totals: dict[tuple, int] = {}
-    for payment in payments:
-        key = (
-            payment["created_at"].date().replace(day=1),
-            payment["interval"],
-            payment["currency"],
-        )
-        totals[key] = totals.get(key, 0) + payment["amount"]
-    money.add_revenue_rows([{"month": month, "interval": interval, "currency": currency, "amount": amount}
-                              for (month, interval, currency), amount in totals.items()])  # fmt: skip
     return len(events)
 
 

@@ -18,7 +18,7 @@ from ..models import (
     MembershipStatus,
     Payment,
     PaymentStatus,
-    RevenueMonth,
+    Refund,
 )
 
 Status = MembershipStatus
@@ -154,6 +154,49 @@ def _week(column):
     return func.date(column, "-6 days", "weekday 1")
 
 
+def _month(column):
+    """The first day of the column's month, as text (YYYY-MM-01)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-01", column)
+
+
+# Stripe's dispute statuses under which the disputed money has left the account.
+WITHDRAWN = ("needs_response", "under_review", "lost")
+COLLECTED = (PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED)
+
+
+def cash_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
+    """(month, plan interval, currency, amount) of subscription money collected since `since`:
+    each payment in the month Stripe charged it, less each refund in the month it was made and
+    each disputed amount in the month of the dispute. Derived from the payment and refund rows
+    (themselves Stripe's newest snapshots), so the figures are the same whatever order the
+    events came in."""
+    subscription = Payment.kind == "subscription"
+    paid_month, refund_month, dispute_month = (
+        _month(Payment.paid_at), _month(Refund.created), _month(Payment.disputed_at)
+    )  # fmt: skip
+    queries = [
+        select(paid_month, Payment.interval, Payment.currency, func.sum(Payment.amount))
+        .where(subscription, Payment.status.in_(COLLECTED), Payment.paid_at >= since)
+        .group_by(paid_month, Payment.interval, Payment.currency),
+        select(refund_month, Payment.interval, Payment.currency, -func.sum(Refund.amount))
+        .join(Payment, Refund.payment_id == Payment.id)
+        .where(subscription, Refund.status == "succeeded", Refund.created >= since)
+        .group_by(refund_month, Payment.interval, Payment.currency),
+        select(dispute_month, Payment.interval, Payment.currency,
+               -func.sum(Payment.amount - Payment.amount_refunded))
+        .where(subscription, Payment.dispute_status.in_(WITHDRAWN), Payment.disputed_at >= since)
+        .group_by(dispute_month, Payment.interval, Payment.currency),
+    ]  # fmt: skip
+    rows = []
+    for query in queries:
+        for month, interval, currency, total in db.session.execute(query):
+            if month and interval and total:
+                rows.append((date.fromisoformat(str(month)[:10]), interval, currency, int(total)))
+    return rows
+
+
 def _month_starts(months: int, now: datetime) -> list[date]:
     starts = [month_start(now)]
     for _ in range(months - 1):
@@ -164,17 +207,13 @@ def _month_starts(months: int, now: datetime) -> list[date]:
 def mrr_history(
     months: int = 12, now: datetime | None = None
 ) -> list[tuple[date, dict[str, Fraction]]]:
-    """MRR earned per month from paid invoices: a monthly invoice counts in its month, an annual one
-    a twelfth in each of the twelve months from its payment. Oldest month first. Reads the running
-    monthly totals (a few rows), never the payments themselves."""
+    """Subscription cash collected per month, net of refunds and disputes (`cash_by_month`), with an
+    annual payment spread as a twelfth over the twelve months from its payment. Oldest month first.
+    This is cash, not MRR: MRR is what active plans stand at (`mrr`)."""
     now = now or datetime.now(UTC)
     starts = _month_starts(months, now)
     since = _month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0]
-    rows = db.session.execute(
-        select(
-            RevenueMonth.month, RevenueMonth.interval, RevenueMonth.currency, RevenueMonth.amount
-        ).where(RevenueMonth.month >= since)
-    ).all()
+    rows = cash_by_month(datetime.combine(since, datetime.min.time(), tzinfo=UTC))
     history: dict[date, dict[str, Fraction]] = {start: {} for start in starts}
     for paid, interval, currency, total in rows:
         for start in starts:

@@ -11,8 +11,6 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import (
@@ -21,26 +19,31 @@ from ..models import (
     Payment,
     PaymentAttempt,
     PaymentStatus,
-    RevenueMonth,
+    Refund,
     User,
 )
 from ..payments import get_gateway
-from ..payments.gateway import Subscription
+from ..payments.gateway import Charge, Subscription
 from . import membership
 from .membership import SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
 
 # Where each status may go next; moving to the status a record already has changes nothing.
+# Paid, refunded and disputed follow the newest charge snapshot (see `apply_charge`); a payment
+# that was paid never turns failed.
+_COLLECTED = frozenset({PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED})
 PAYMENT_TRANSITIONS: dict[PaymentStatus | None, frozenset[PaymentStatus]] = {
-    None: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED}),  # first recorded
-    PaymentStatus.FAILED: frozenset({PaymentStatus.PAID}),  # a retry was paid
-    # Partly refunded payments stay paid (with `amount_refunded`), so both start from paid.
-    PaymentStatus.PAID: frozenset({PaymentStatus.REFUNDED, PaymentStatus.DISPUTED}),
-    # A cardholder may dispute a refunded charge; a disputed one cannot be refunded.
-    PaymentStatus.REFUNDED: frozenset({PaymentStatus.DISPUTED}),
-    PaymentStatus.DISPUTED: frozenset(),
+    None: frozenset({PaymentStatus.FAILED}) | _COLLECTED,  # first recorded
+    PaymentStatus.FAILED: _COLLECTED,  # a retry was paid (and may since be refunded or disputed)
+    # Partly refunded payments stay paid (with `amount_refunded`).
+    PaymentStatus.PAID: _COLLECTED,
+    PaymentStatus.REFUNDED: _COLLECTED,  # a refund that failed gives the money back
+    PaymentStatus.DISPUTED: _COLLECTED,  # a dispute won or withdrawn
 }
+# Stripe's dispute statuses under which the money is not (or no longer) the outlet's.
+DISPUTE_OPEN_OR_LOST = ("warning_needs_response", "warning_under_review", "needs_response",
+                        "under_review", "lost")  # fmt: skip
 ATTEMPT_TRANSITIONS: dict[AttemptStatus, frozenset[AttemptStatus]] = {
     AttemptStatus.STARTED: frozenset(
         {AttemptStatus.SUCCEEDED, AttemptStatus.FAILED, AttemptStatus.EXPIRED}
@@ -161,21 +164,23 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str,
                    status: PaymentStatus, invoice_id: str | None = None,
                    payment_intent_id: str | None = None, charge_id: str | None = None,
                    subscription_id: str | None = None, failure_code: str | None = None,
-                   receipt_url: str | None = None, interval: str | None = None) -> Payment:  # fmt: skip
+                   receipt_url: str | None = None, interval: str | None = None,
+                   paid_at: datetime | None = None) -> Payment:  # fmt: skip
     """Insert or update the payment keyed by any of the provider's ids, as paid or failed.
 
-    The status moves only as `set_payment_status` allows (a later paid wins over failed; nothing
-    turns a paid, refunded or disputed payment back). A subscription payment adds to its month's
-    revenue once, the first time it is paid, however often it is recorded.
+    Only a new or failed payment is settled here (a later paid wins over failed); one already
+    collected moves on only with its charge snapshot (`apply_charge`), so a late `invoice.paid`
+    never undoes a refund or dispute. Any id learned here is kept, whatever came first.
     """
-    keys = [column == value for column, value in (
-        (Payment.invoice_id, invoice_id), (Payment.payment_intent_id, payment_intent_id),
-        (Payment.charge_id, charge_id)) if value]  # fmt: skip
-    payment = db.session.scalar(select(Payment).where(or_(*keys))) if keys else None
+    payment = find_payment(invoice_id=invoice_id, payment_intent_id=payment_intent_id,
+                           charge_id=charge_id)  # fmt: skip
     if payment is None:
         payment = Payment(kind=kind, user_id=user.id if user else None, currency=currency)
         db.session.add(payment)
-    first_paid = set_payment_status(payment, status) and payment.status == PaymentStatus.PAID
+    if payment.status in (None, PaymentStatus.FAILED):
+        set_payment_status(payment, status)
+    if payment.user_id is None and user is not None:
+        payment.user_id = user.id
     payment.amount = amount or payment.amount or 0
     payment.invoice_id = payment.invoice_id or invoice_id
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
@@ -184,31 +189,52 @@ def record_payment(user: User | None, *, kind: str, amount: int, currency: str,
     # A failure reported after the payment (events cross) still says it was recovered.
     payment.failure_code = failure_code if status == PaymentStatus.FAILED else payment.failure_code
     payment.receipt_url = receipt_url or payment.receipt_url
-    payment.interval = payment.interval or interval
+    payment.interval = interval or payment.interval
+    if status == PaymentStatus.PAID:
+        payment.paid_at = payment.paid_at or paid_at or datetime.now(UTC)
     db.session.flush()
-    if first_paid and kind == "subscription" and payment.interval:
-        add_revenue(
-            payment.created_at or datetime.now(UTC), payment.interval, currency, payment.amount
-        )
     return payment
 
 
-def add_revenue(paid_at: datetime, interval: str, currency: str, amount: int) -> None:
-    """Add a first-time paid subscription payment to its month's running total."""
-    add_revenue_rows([{"month": paid_at.date().replace(day=1), "interval": interval,
-                       "currency": currency, "amount": amount}])  # fmt: skip
+def find_payment(*, invoice_id: str | None = None, payment_intent_id: str | None = None,
+                 charge_id: str | None = None) -> Payment | None:  # fmt: skip
+    """Our payment known by any of these Stripe ids."""
+    keys = [column == value for column, value in (
+        (Payment.invoice_id, invoice_id), (Payment.payment_intent_id, payment_intent_id),
+        (Payment.charge_id, charge_id)) if value]  # fmt: skip
+    if not keys:
+        return None
+    return db.session.scalars(select(Payment).where(or_(*keys)).order_by(Payment.id)).first()
 
 
-def add_revenue_rows(rows: list[dict]) -> None:
-    """Upsert-add several (month, interval, currency, amount) totals."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = RevenueMonth.__table__
-    for row in rows:
-        statement = insert(table).values(**row)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.month, table.c.interval, table.c.currency],
-            set_={"amount": table.c.amount + statement.excluded.amount},
-        ))  # fmt: skip
+def apply_charge(payment: Payment, charge: Charge) -> None:
+    """Bring a payment in line with the newest snapshot of its charge: the refunded amount as
+    Stripe has it, each refund as a row, the dispute's state; paid, refunded or disputed follows
+    from them. Applying an older or the same snapshot again changes nothing it should not."""
+    payment.charge_id = payment.charge_id or charge.id
+    payment.payment_intent_id = payment.payment_intent_id or charge.payment_intent_id
+    payment.amount = payment.amount or charge.amount
+    payment.paid_at = payment.paid_at or charge.created
+    payment.amount_refunded = charge.amount_refunded
+    for refund in charge.refunds:
+        row = db.session.get(Refund, refund.id) or Refund(id=refund.id, payment_id=payment.id)
+        row.payment_id, row.amount, row.currency = payment.id, refund.amount, refund.currency
+        row.status, row.created = refund.status, refund.created
+        db.session.add(row)
+    if charge.dispute_id:
+        payment.dispute_id, payment.dispute_status = charge.dispute_id, charge.dispute_status
+        payment.disputed_at = charge.disputed_at
+    set_payment_status(payment, collected_status(payment))
+    db.session.flush()
+
+
+def collected_status(payment: Payment) -> PaymentStatus:
+    """Paid, refunded (all of it) or disputed (open or lost), from the snapshot values."""
+    if payment.dispute_status in DISPUTE_OPEN_OR_LOST:
+        return PaymentStatus.DISPUTED
+    if payment.amount and payment.amount_refunded >= payment.amount:
+        return PaymentStatus.REFUNDED
+    return PaymentStatus.PAID
 
 
 def payments_of(user: User) -> list[Payment]:

@@ -40,8 +40,8 @@ def chart(name):
     rtl = text_direction(g.lang) == "rtl"
     currency = request.args.get("currency") or current_app.config["SUPPORT_CURRENCY"]
     if name == "mrr":
-        svg = charts.mrr_chart(_history()[0], currency, _("Monthly recurring revenue, last 12 months"),
-                               _("MRR"), rtl, format_locale(g.lang))  # fmt: skip
+        svg = charts.mrr_chart(_history()[0], currency, _("Cash collected from memberships, last 12 months"),
+                               _("Cash collected"), rtl, format_locale(g.lang))  # fmt: skip
     elif name == "movements":
         svg = charts.movements_chart(_history()[1], _("New and churned supporters per week"),
                                      _("New"), _("Churned"), rtl, format_locale(g.lang))  # fmt: skip

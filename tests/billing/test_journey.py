@@ -285,3 +285,40 @@ def test_after_a_decline_the_return_page_tells_the_truth(client, stripe_emulator
         as_text=True
     )
     assert len(paid_payments(reader)) == 1
+
+
+def change(client, frequency, amount):
+    token = csrf_token(client, "/en/account/support/change")
+    return client.post("/en/account/support/change",
+                       data={"frequency": frequency, "amount": amount, "csrf_token": token})  # fmt: skip
+
+
+def test_a_new_amount_in_the_same_interval_charges_nothing_now(client, stripe_emulator, reader):
+    """$1 to $5 a month: the plan changes, no invoice now, the next renewal charges $5."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    change(client, "monthly", "5")
+    db.session.refresh(reader.membership)
+    assert (reader.membership.amount, reader.membership.interval) == (500, "month")
+    assert len(paid_payments(reader)) == 1
+    renew(client, reader)
+    assert sorted(p.amount for p in paid_payments(reader)) == [100, 500]
+
+
+def test_monthly_to_annual_is_charged_at_once_and_a_declined_switch_changes_nothing(
+    client, stripe_emulator, reader
+):
+    """Switching to annual pays the prorated invoice now; with a card that fails every charge the
+    plan stays as it was (pending_if_incomplete) and the member is told so."""
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    pay(client, stripe_emulator, "/en/account/support/card", FAILS_LATER)
+    response = change(client, "annual", "5")
+    assert response.status_code == 302
+    assert "your plan has not changed" in page_text(client.get("/en/account"))
+    db.session.refresh(reader.membership)
+    assert (reader.membership.amount, reader.membership.interval) == (100, "month")
+    pay(client, stripe_emulator, "/en/account/support/card", OK)
+    change(client, "annual", "5")
+    db.session.refresh(reader.membership)
+    assert (reader.membership.amount, reader.membership.interval) == (6000, "year")
+    paid = paid_payments(reader)
+    assert len(paid) == 2 and {p.interval for p in paid} == {"month", "year"}

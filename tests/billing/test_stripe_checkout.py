@@ -120,3 +120,33 @@ def test_stripe_failing_after_the_customer_keeps_the_customer_for_next_time(
     assert db.session.scalar(select(func.count(PaymentAttempt.id))) == 0
     assert user.stripe_customer_id and user.stripe_customer_id.startswith("cus_")
     assert events_of("customer.subscription.created") == []
+
+
+def test_events_that_beat_the_customer_link_are_applied_once_it_commits(
+    client, stripe_emulator, make_user, auth, monkeypatch
+):
+    """Stripe's first events can arrive before the request that linked the customer commits (to
+    another transaction the link is not there yet): each finds its reader by our metadata, or is
+    parked and applied as soon as the request commits, never left for staff to replay."""
+    from app.models import WebhookEvent
+    from app.services import ledger, money
+
+    make_user()
+    auth.login()
+    gateway = get_gateway()
+    create_subscription = gateway.create_subscription
+
+    def delivered_before_the_commit(**kwargs):
+        subscription = create_subscription(**kwargs)
+        with monkeypatch.context() as uncommitted:
+            uncommitted.setattr(money, "reader_for_customer", lambda customer_id: None)
+            for payload, headers in stripe_emulator.drain_deliveries():
+                with client.application.app_context():
+                    ledger.receive(payload, headers["Stripe-Signature"])
+        return subscription
+
+    monkeypatch.setattr(gateway, "create_subscription", delivered_before_the_commit)
+    assert start(client).status_code == 302
+    events = {e.type: e for e in db.session.scalars(select(WebhookEvent))}
+    assert events["customer.subscription.created"].state == "applied"
+    assert {e.state for e in events.values()} <= {"applied", "ignored"}

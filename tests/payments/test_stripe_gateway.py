@@ -165,28 +165,52 @@ def test_retrieve_subscription_expands_the_latest_invoice(gateway, http):
     assert sub.current_period_end == datetime(2027, 1, 1, tzinfo=UTC)
 
 
-def test_change_subscription_reprices_the_item_with_prorations(gateway, http):
-    """change_subscription reads the item id, then updates that item's price, prorated."""
-    changed_price = {"unit_amount": 5000, "currency": "usd", "recurring": {"interval": "year"}}
+def test_a_new_amount_in_the_same_interval_waits_for_the_next_payment(gateway, http):
+    """The same interval: the item's inline price is replaced with no proration (nothing now)."""
+    changed_price = {"unit_amount": 500, "currency": "usd", "recurring": {"interval": "month"}}
     http.respond(200, a_membership(status="active"))
     http.respond(200, a_membership(status="active", item={"price": changed_price}))
 
     sub = gateway.change_subscription(
-        "sub_1", amount=5000, currency="usd", interval="year", idempotency_key="change-1"
+        "sub_1", amount=500, currency="usd", interval="month", idempotency_key="change-1"
     )
 
     retrieve, update = http.requests
     assert (retrieve.method, retrieve.path) == ("get", "/v1/subscriptions/sub_1")
     assert (update.method, update.path) == ("post", "/v1/subscriptions/sub_1")
-    price_data = {"currency": "usd", "product": "enab_membership", "unit_amount": "5000"}
-    price_data["recurring"] = {"interval": "year"}
+    price_data = {"currency": "usd", "product": "enab_membership", "unit_amount": "500"}
+    price_data["recurring"] = {"interval": "month"}
     assert update.params == {
         "items": [{"id": "si_1", "price_data": price_data}],
-        "proration_behavior": "create_prorations",
+        "proration_behavior": "none",
         "expand": EXPAND,
     }
     assert update.idempotency_key == "change-1"
-    assert (sub.amount, sub.interval) == (5000, "year")
+    assert (sub.amount, sub.interval) == (500, "month")
+
+
+def test_a_new_interval_moves_to_a_price_and_charges_at_once_or_not_at_all(gateway, http):
+    """Another interval: a Price found by lookup key (pending updates refuse price_data), the
+    prorated invoice charged at once, and nothing changed if it cannot be paid."""
+    changed_price = {"unit_amount": 5000, "currency": "usd", "recurring": {"interval": "year"}}
+    http.respond(200, a_membership(status="active"))
+    http.respond(200, stripe_list([stripe_object("price", id="price_year")], "/v1/prices"))
+    http.respond(200, a_membership(status="active", pending_update=None,
+                                   item={"price": changed_price}))  # fmt: skip
+
+    sub = gateway.change_subscription(
+        "sub_1", amount=5000, currency="usd", interval="year", idempotency_key="change-2"
+    )
+
+    _, lookup, update = http.requests
+    assert lookup.params == {"lookup_keys": ["membership_year_5000_usd"], "limit": "1"}
+    assert update.params == {
+        "items": [{"id": "si_1", "price": "price_year"}],
+        "proration_behavior": "always_invoice",
+        "payment_behavior": "pending_if_incomplete",
+        "expand": EXPAND,
+    }
+    assert (sub.amount, sub.interval, sub.pending_update) == (5000, "year", False)
 
 
 @pytest.mark.parametrize(("cancel", "sent"), [(True, "true"), (False, "false")])

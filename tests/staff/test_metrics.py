@@ -104,7 +104,9 @@ def test_mrr_history_from_paid_invoices(make_user):
     for _ in range(2):
         money.record_payment(user, kind="subscription", invoice_id="in_month", amount=500, currency="usd",
                              status="paid", interval="month")  # fmt: skip
-    money.add_revenue(NOW - timedelta(days=62), "year", "usd", 12000)
+    money.record_payment(user, kind="subscription", invoice_id="in_year", amount=12000,
+                         currency="usd", status="paid", interval="year",
+                         paid_at=NOW - timedelta(days=62))  # fmt: skip
     db.session.commit()
     history = metrics.mrr_history(now=NOW)
     assert len(history) == 12

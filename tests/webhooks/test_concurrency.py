@@ -12,7 +12,7 @@ from app.models import (
     OutboxMessage,
     Payment,
     PaymentAttempt,
-    RevenueMonth,
+    Refund,
     User,
     WebhookEvent,
 )  # fmt: skip
@@ -34,7 +34,7 @@ def committed(app):
             )
         yield
         db.session.rollback()
-        for model in (Payment, RevenueMonth, MembershipChange, Membership, WebhookEvent, PaymentAttempt,
+        for model in (Refund, Payment, MembershipChange, Membership, WebhookEvent, PaymentAttempt,
                       OutboxMessage, User):  # fmt: skip
             db.session.execute(delete(model))
         db.session.commit()
