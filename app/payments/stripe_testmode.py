@@ -35,12 +35,16 @@ class StripeTestMode:
         return TestClock(clock.id, to_datetime(clock.frozen_time), str(clock.status))
 
     def advance_clock(self, clock_id: str, to: datetime) -> TestClock:
-        """Ask Stripe to move the clock on to `to`; it advances asynchronously (status advancing)."""
+        """Ask Stripe to move the clock on to `to`. It advances asynchronously: until it is ready,
+        `frozen_time` stays where it was and the target is in `status_details`, which the answer's
+        `frozen_time` gives instead (the time the clock is moving to)."""
         with stripe_errors():
             clock = self.client.v1.test_helpers.test_clocks.advance(
                 clock_id, params={"frozen_time": int(to.timestamp())}
             )
-        return TestClock(clock.id, to_datetime(clock.frozen_time), str(clock.status))
+        advancing = (clock.to_dict().get("status_details") or {}).get("advancing") or {}
+        target = advancing.get("target_frozen_time") or clock.frozen_time
+        return TestClock(clock.id, to_datetime(target), str(clock.status))
 
     def charges_of(self, customer_id: str, limit: int = 20) -> list[Charge]:
         """The customer's latest charges, newest first, with the dispute of any disputed one."""

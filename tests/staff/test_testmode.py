@@ -94,3 +94,12 @@ def test_with_a_live_key_there_is_no_test_mode(client, app, make_user, auth, mon
     monkeypatch.setattr(get_gateway(), "test_mode", False)
     assert client.get("/en/staff/test-mode").status_code == 404
     assert "/staff/test-mode" not in client.get("/en/staff/").get_data(as_text=True)
+
+
+def test_the_advance_message_names_the_time_the_clock_moves_to(client, member):
+    """Stripe keeps frozen_time until the clock is ready; the message names the target."""
+    user = member()
+    period_end = user.membership.current_period_end
+    response = act(client, user, "advance")
+    page = page_text(client.get(response.headers["Location"]))
+    assert f"moving on to {period_end:%Y-%m-%d}" in page
