@@ -3,12 +3,19 @@
 Independent of `tests/conftest.py`'s in-process app: the tests here are marked `own_app`, so its
 per-test transaction stays out of the way, and the server has its own database, made with the
 project's CLI (`flask db upgrade`, `flask content load-sample`) as `make bench` does. It runs in the
-development configuration without Stripe, Redis or SMTP settings: the offline payment sandbox, the
-in-process cache, and emails in the outbox table. A staff account is made with the CLI too
-(`flask users create-staff`).
+development configuration without Stripe, Redis or SMTP settings: the real Stripe SDK talking to the
+Stripe emulator (`python -m stripe_emulator`, started here on a port of its own, delivering its
+signed webhooks to the server over HTTP), the in-process cache, and emails in the outbox table. A
+staff account is made with the CLI too (`flask users create-staff`).
+
+The database is made once a session; each test module gets a server, a copy of that database
+and an emulator of its own. Every browser here comes from 127.0.0.1, and the app's per-address
+limits (10 payments started and 10 registrations an hour) would otherwise cap the whole suite;
+per module they leave room, and a module runs alone as it runs in the suite.
 
 Without Playwright or Chromium every test here is skipped, naming the reason. Screenshots and the
-server's log go to `test-artifacts/browser/`.
+servers' logs (`gunicorn.log`, `stripe-emulator.log`, each module's run after the other) go to
+`test-artifacts/browser/`.
 """
 
 import contextlib
@@ -17,6 +24,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from .steps import sign_in
+from .steps import WEBHOOK_SECRET, sign_in
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, not resolved past its symlink
@@ -44,18 +52,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDE, NARROW, HEIGHT = 1280, 360, 800
-# Settings that would take the server away from the offline sandbox, the outbox or its own database.
+# Settings that would take the server away from the Stripe emulator, the outbox or its own database.
 FOREIGN_SETTINGS = (
     "REDIS_URL",
     "STRIPE_SECRET_KEY",
     "STRIPE_PUBLISHABLE_KEY",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_JS_URL",
     "MAIL_SERVER",
     "TEST_DATABASE_URL",
     "MEDIA_HOSTS",
 )
 HOST = "127.0.0.1"
 START_TIMEOUT, STOP_TIMEOUT = 30.0, 10.0
+SERVER_THREADS = 8  # to wait on connections: Chromium opens up to 6 to one host per context
 
 
 STAFF_EMAIL, STAFF_PASSWORD = "staff@example.org", "staff password 42"
@@ -85,16 +96,15 @@ class Account:
     password: str
 
 
-def _server_env(tmp: Path) -> dict[str, str]:
+def _server_env(database: Path, emulator_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
     env.update(
         APP_ENV="development",
-        DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite'}",
+        DATABASE_URL=f"sqlite:///{database}",
         SECRET_KEY=secrets.token_hex(32),
         FLASK_APP="wsgi",
+        STRIPE_EMULATOR_PORT=str(emulator_port),
     )
-    # The return page's "processing" state lasts this long (the sandbox settles card payments late).
-    env.setdefault("SANDBOX_SETTLE_SECONDS", "2")
     return env
 
 
@@ -146,18 +156,18 @@ def _wait_until_answering(proc: subprocess.Popen, url: str, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+            pytest.fail(f"{log.stem} exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
                 return
         except OSError:
             if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer {url} within {START_TIMEOUT:.0f} s")
+                pytest.fail(f"{log.stem} did not answer {url} within {START_TIMEOUT:.0f} s")
             time.sleep(0.2)
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """Terminate gunicorn (graceful), then kill its process group if it lingers."""
+    """Terminate a server (gunicorn: gracefully), then kill its process group if it lingers."""
     if proc.poll() is not None:
         return
     proc.terminate()
@@ -168,35 +178,85 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(STOP_TIMEOUT)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Iterator[Site]:
-    """`gunicorn wsgi:app` on a free local port, with the sample stories; always stopped."""
-    tmp = tmp_path_factory.mktemp("browser")
-    env = _server_env(tmp)
-    _flask(env, "db", "upgrade")
-    _flask(env, "content", "load-sample")
-    port = _free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "gunicorn.log"
-    # One sync worker: with several processes (or threads) on SQLite, the prompt beacon and the
-    # support page's click count write at once and one of them fails with "database is locked".
-    command = [str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--bind", f"{HOST}:{port}",
-               "--log-level", "warning", "--graceful-timeout", "5"]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
+_LOGS_BEGUN: set[Path] = set()
+
+
+def _start(command: list[str], env: dict[str, str], log: Path, title: str) -> subprocess.Popen:
+    """Start `command` in a process group of its own, its output going to `log` (emptied by the
+    session's first server, then appended to under a `title` line)."""
+    mode = "ab" if log in _LOGS_BEGUN else "wb"
+    _LOGS_BEGUN.add(log)
+    with log.open(mode) as out:
+        out.write(f"==== {title} ====\n".encode())
+        out.flush()
+        return subprocess.Popen(
             command,
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, stopped with its workers
+            start_new_session=True,  # its own process group, stopped with its children
         )
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> Path:
+    """The server's database, made once with the project's CLI: the migrations, the sample stories
+    and a staff account with a password. Each module's server starts from a copy of it."""
+    database = tmp_path_factory.mktemp("browser-template") / "browser.sqlite"
+    env = _server_env(database, _free_port())
+    _flask(env, "db", "upgrade")
+    _flask(env, "content", "load-sample")
+    _flask(env, "users", "create-staff", STAFF_EMAIL)
+    _run(env, sys.executable, "-c", SET_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD)
+    return database
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy an SQLite database with SQLite's own backup (safe whatever its journal mode)."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+
+
+@pytest.fixture(scope="module")
+def site(request, tmp_path_factory, database_template) -> Iterator[Site]:
+    """`gunicorn wsgi:app` (one request at a time) on a free local port, with the sample stories,
+    paying through the Stripe emulator on another; one pair per test module, both always stopped."""
+    title = request.module.__name__
+    database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    _copy_database(database_template, database)
+    port, emulator_port = _free_port(), _free_port()
+    env = _server_env(database, emulator_port)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    emulator = _start(
+        [sys.executable, "-m", "stripe_emulator", "--host", HOST, "--port", str(emulator_port),
+         "--webhook-url", f"http://{HOST}:{port}/stripe/webhook",
+         "--webhook-secret", WEBHOOK_SECRET, "--public-url", f"http://{HOST}:{emulator_port}"],
+        env, ARTIFACTS / "stripe-emulator.log", title,
+    )  # fmt: skip
+    log = ARTIFACTS / "gunicorn.log"
+    # One process, and `wsgi:app` behind a lock (one_at_a_time.py): on SQLite the app must see one
+    # request at a time, while several threads wait on the connections Chromium opens and leaves.
+    command = [str(BIN / "gunicorn"), "tests.browser.one_at_a_time:app", "--workers", "1",
+               "--worker-class", "gthread", "--threads", str(SERVER_THREADS),
+               "--bind", f"{HOST}:{port}", "--log-level", "warning",
+               "--graceful-timeout", "5"]  # fmt: skip
     try:
-        _wait_until_answering(proc, f"http://{HOST}:{port}/healthz", log)
-        yield Site(url=f"http://{HOST}:{port}", env=env)
+        proc = _start(command, env, log, title)
+        try:
+            _wait_until_answering(emulator, f"http://{HOST}:{emulator_port}/healthz",
+                                  ARTIFACTS / "stripe-emulator.log")  # fmt: skip
+            _wait_until_answering(proc, f"http://{HOST}:{port}/healthz", log)
+            yield Site(url=f"http://{HOST}:{port}", env=env)
+        finally:
+            _stop(emulator)  # first: no webhooks retried at a server going away
+            _stop(proc)
     finally:
-        _stop(proc)
+        _stop(emulator)
 
 
 @pytest.fixture(scope="session")
@@ -217,10 +277,9 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def staff(site) -> Account:
-    """A staff account, made with the project's CLI (`flask users create-staff`), with a password."""
-    _flask(site.env, "users", "create-staff", STAFF_EMAIL)
-    _run(site.env, sys.executable, "-c", SET_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD)
+def staff(database_template) -> Account:
+    """The staff account every server's database has, made with the project's CLI
+    (`flask users create-staff`), with a password."""
     return Account(STAFF_EMAIL, STAFF_PASSWORD)
 
 
@@ -259,7 +318,7 @@ def page(request, browser, site, artifacts):
         yield page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def staff_context(browser, site, staff):
     """One context signed in as staff, shared: sign-in is rate-limited (5 a minute per account)."""
     context = new_context(browser, site)

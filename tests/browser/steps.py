@@ -1,11 +1,10 @@
-"""Reader's and staff's steps in the browser, shared by the journey and the accessibility tests.
+"""Reader's and staff's steps in the browser, shared by the test modules here.
 
-Locators use the app's markup (classes, names, ids) rather than words, so one step serves both
-languages; the words a reader must see are checked against `TEXT`.
+Locators use the app's markup (classes, names, ids, form actions) rather than words, so one step
+serves both languages; the words a reader must see are checked against `TEXT`. (The emulator's
+3-D Secure page is Stripe's stand-in, in English only.)
 """
 
-import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -15,6 +14,8 @@ import urllib.parse
 import urllib.request
 from decimal import Decimal
 
+from ..stripe_fakes import sign
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips every test, saying why
@@ -22,8 +23,17 @@ except ImportError:  # the `browser` fixture skips every test, saying why
 
 ARTICLE_SLUG = "putin-and-erdogan-meet-in-istanbul-amid-ongoing-battles-in-syrias-idlib"
 PASSWORD = "olive grove 1987"
+# Stripe's test cards (https://docs.stripe.com/testing), as the stand-in's list shows them.
 OK_CARD, DECLINED_CARD = "4242 4242 4242 4242", "4000 0000 0000 0002"
+THREE_DS_ONCE_CARD, THREE_DS_ALWAYS_CARD = "4000 0025 0000 3155", "4000 0027 6000 3184"
+FAILS_LATER_CARD = "4000 0000 0000 0341"  # saved fine; every charge on it fails
+DISPUTED_CARD = "4000 0000 0000 0259"  # succeeds, then the charge is disputed
+EXPIRY, CVC = "12 / 34", "123"
+# The development default the server verifies webhooks with, and the emulator signs with.
+WEBHOOK_SECRET = "whsec_emulator"
 PAYMENT_SETTLED_WITHIN_MS = 15_000
+# A renewal: the emulator moves the test clock on in the background, then delivers the events.
+RENEWAL_WITHIN_MS = 20_000
 
 TEXT = {
     "en": {
@@ -35,7 +45,18 @@ TEXT = {
         "active": "Active member",
         "ending": "Member until the end of the paid period",
         "changed": "Your support has been changed.",
-        "declined": "Your card was declined. Please try another card.",
+        "declined": "Your card was declined.",
+        "not_authenticated": "We could not authenticate your card. Nothing was charged.",
+        "past_due": "Payment failed: please update your card",
+        "card_updated": "Your card has been updated.",
+        "paid": "Paid",
+        "refunded": "Refunded",
+        "disputed": "Disputed",
+        "refund_requested": "Refund requested.",
+        "stripe_refused": "Stripe did not accept that. Nothing was changed.",
+        "dispute_needs_response": "Awaiting evidence",
+        "dispute_won": "Won",
+        "dispute_lost": "Lost",
         "other_language": "العربية",
     },
     "ar": {
@@ -47,7 +68,18 @@ TEXT = {
         "active": "عضو فعّال",
         "ending": "عضو حتى نهاية الفترة المدفوعة",
         "changed": "تم تغيير دعمك.",
-        "declined": "رُفضت بطاقتك. يرجى تجربة بطاقة أخرى.",
+        "declined": "تم رفض بطاقتك.",
+        "not_authenticated": "لم نتمكن من التحقق من بطاقتك، ولم يُخصم أي مبلغ.",
+        "past_due": "فشل الدفع: يرجى تحديث بطاقتك",
+        "card_updated": "تم تحديث بطاقتك.",
+        "paid": "مدفوعة",
+        "refunded": "مستردّة",
+        "disputed": "متنازع عليها",
+        "refund_requested": "طُلب الاسترداد.",
+        "stripe_refused": "لم تقبل Stripe هذا الطلب، ولم يتغيّر شيء.",
+        "dispute_needs_response": "بانتظار الأدلة",
+        "dispute_won": "كُسب",
+        "dispute_lost": "خُسر",
         "other_language": "English",
     },
 }
@@ -92,47 +124,160 @@ def open_support_from_the_prompt(page, lang: str) -> None:
 
 
 def continue_to_payment(page, lang: str) -> None:
-    """Submit the support form: the payment page with the sandbox's test-card form."""
+    """Submit the support form: the payment page, the stand-in Payment Element mounted in it."""
     main_submit(page).click()
     page.wait_for_url(f"**/{lang}/support/pay/*")
-    expect(page.locator(".sandbox-banner")).to_be_visible()
-    expect(page.locator("#card_number")).to_be_visible()
+    expect_payment_element(page, lang)
+
+
+def expect_payment_element(page, lang: str) -> None:
+    """The stand-in for Stripe's Payment Element, in the page's language, with its card fields."""
+    element = page.locator("#payment-element [data-standin-element=payment]")
+    expect(element).to_be_visible()
+    expect(element).to_have_attribute("lang", lang)
+    expect(element.locator("input[name=card_number]")).to_be_visible()
+
+
+def fill_card(page, card: str) -> None:
+    """Type a test card into the Payment Element (a future expiry, any CVC)."""
+    element = page.locator("#payment-element")
+    element.locator("input[name=card_number]").fill(card)
+    element.locator("input[name=expiry]").fill(EXPIRY)
+    element.locator("input[name=cvc]").fill(CVC)
 
 
 def pay_with(page, card: str) -> None:
-    page.fill("#card_number", card)
-    main_submit(page).click()
+    """Fill the Payment Element with `card` and press the page's Pay (or Save card) button."""
+    fill_card(page, card)
+    page.locator("#payment-form [type=submit]").click()
 
 
-def pay_and_wait_for_the_welcome(page, lang: str, shots=None) -> str:
-    """Pay with 4242…: the return page says "processing" (or already welcomes), then welcomes.
+def payment_errors(page):
+    """`#payment-errors`, where the page shows Stripe's message about the card."""
+    return page.locator("#payment-errors")
 
-    Returns the state the return page showed on arrival: "processing" or "succeeded".
-    """
-    pay_with(page, OK_CARD)
-    page.wait_for_url(f"**/{lang}/support/done/*")
-    # Read on arrival, in one go: the page reloads itself once the payment has settled.
-    first_state, first_heading = page.evaluate(
+
+def expect_declined_in_place(page, lang: str, message: str) -> None:
+    """The payment page still, `message` in its error line, the Pay button usable again."""
+    expect(payment_errors(page)).to_have_text(message)
+    expect(page).to_have_url(re.compile(rf"/{lang}/support/pay/\w+"))
+    expect(page.locator("#payment-form [type=submit]")).to_be_enabled()
+
+
+def authenticate(page, complete: bool) -> None:
+    """On the emulator's 3-D Secure page, complete or fail the authentication (it sends us back)."""
+    page.wait_for_url("**/_emulator/3ds/**")
+    label = "Complete authentication" if complete else "Fail authentication"
+    page.get_by_role("button", name=label).click()
+
+
+def return_page_state(page) -> tuple[str, str]:
+    """The return page's `data-state` and heading, read in one go (it reloads itself once settled)."""
+    state, heading = page.evaluate(
         "[document.querySelector('[data-payment-status]').dataset.state,"
         " document.querySelector('main h1').textContent]"
     )
+    return state, heading
+
+
+def wait_for_the_welcome(page, lang: str, shots=None) -> str:
+    """On the return page: "processing" (or already the welcome), then the welcome.
+
+    Returns the state the return page showed on arrival: "processing" or "succeeded".
+    """
+    page.wait_for_url(f"**/{lang}/support/done/*")
+    first_state, first_heading = return_page_state(page)
     assert first_state in ("processing", "succeeded"), f"return page in state {first_state!r}"
     if first_state == "processing":
         assert TEXT[lang]["processing"] in first_heading
         if shots:
             shots(page, "payment-processing")
-    heading = page.locator("main h1")
-    expect(heading).to_have_text(TEXT[lang]["welcome"], timeout=PAYMENT_SETTLED_WITHIN_MS)
+    expect(page.locator("main h1")).to_have_text(
+        TEXT[lang]["welcome"], timeout=PAYMENT_SETTLED_WITHIN_MS
+    )
     if shots:
         shots(page, "payment-welcome")
     return first_state
 
 
-def become_member(page, lang: str) -> str:
-    """From the article's prompt to a paid $1-a-month membership."""
+def pay_and_wait_for_the_welcome(page, lang: str, shots=None, card: str = OK_CARD) -> str:
+    """Pay with `card` (4242…): the return page says "processing" (or already welcomes), then
+    welcomes. Returns the state the return page showed on arrival."""
+    pay_with(page, card)
+    return wait_for_the_welcome(page, lang, shots)
+
+
+def become_member(page, lang: str, on_the_payment_page=None, card: str = OK_CARD) -> str:
+    """From the article's prompt to a $1-a-month membership paid with `card`;
+    `on_the_payment_page(page)` runs on the payment page before paying."""
     open_support_from_the_prompt(page, lang)
     continue_to_payment(page, lang)
-    return pay_and_wait_for_the_welcome(page, lang)
+    if on_the_payment_page is not None:
+        on_the_payment_page(page)
+    return pay_and_wait_for_the_welcome(page, lang, card=card)
+
+
+def reload_until(page, check, timeout_ms: int = RENEWAL_WITHIN_MS) -> None:
+    """Reload the page until `check()` (Playwright expectations, quick to fail) passes.
+
+    For what arrives later by webhook on a page that does not refresh itself: each round awaits
+    the condition for a moment, then reloads; the last round's failure is raised.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        page.reload()
+
+
+# Text in one language: Arabic has no Latin word in it ("US$" aside), English no Arabic letter.
+IN_LANGUAGE = {
+    "ar": re.compile(r"^(?![\s\S]*[A-Za-z]{3})[\s\S]*[\u0621-\u064a]{3}"),
+    "en": re.compile(r"^(?![\s\S]*[\u0600-\u06ff])[\s\S]*[A-Za-z]{3}"),
+}
+
+
+def expect_update_card_notice(page, lang: str, timeout: int = 10_000) -> None:
+    """The notice a member whose payment failed sees on every page: in the page's language, with a
+    link to the card page."""
+    notice = page.locator("main .notice--warning")
+    expect(notice).to_have_text(IN_LANGUAGE[lang], timeout=timeout)
+    expect(notice.locator("a[href$='/account/support/card']")).to_be_visible(timeout=timeout)
+
+
+def payment_history(page):
+    """The rows of the account page's payment history."""
+    return page.locator(".account-page table.receipts tbody tr")
+
+
+def expect_one_payment(page, lang: str, status: str) -> None:
+    """The account's payment history: exactly one row, its status TEXT[lang][status] (payments and
+    what happens to them arrive by webhook)."""
+    page.goto(f"/{lang}/account")
+    rows = payment_history(page)
+
+    def one_row():
+        expect(rows).to_have_count(1, timeout=1_000)
+        expect(rows.first.locator("td").nth(3)).to_contain_text(TEXT[lang][status], timeout=1_000)
+
+    reload_until(page, one_row)
+
+
+def update_card(page, lang: str, card: str, from_the_notice: bool = False) -> None:
+    """From the account page's "Update your card" (or the update-card notice's link), save `card`
+    with the Payment Element (a SetupIntent): the account page again, saying so."""
+    page.goto(f"/{lang}/account")
+    links = "main .notice--warning" if from_the_notice else ".account-page .actions"
+    page.locator(f"{links} a[href$='/account/support/card']").click()
+    page.wait_for_url(f"**/{lang}/account/support/card")
+    expect_payment_element(page, lang)
+    pay_with(page, card)
+    page.wait_for_url(f"**/{lang}/account")
+    expect(page.locator(".flashes")).to_contain_text(TEXT[lang]["card_updated"])
 
 
 # Staff: the dashboard, in a context of its own beside the reader's.
@@ -187,8 +332,49 @@ def stripe_customer_shown(page) -> str:
     return customer.text_content()
 
 
+def open_test_mode(page, lang: str, email: str):
+    """Find the reader on the staff Test mode page (`?email=`, as its search field does): their
+    panel (status, test clock, charges)."""
+    page.goto(f"/{lang}/staff/test-mode?{urllib.parse.urlencode({'email': email})}")
+    expect(page.locator("main form.filters input[name=email]")).to_have_value(email)
+    panel = page.locator("main article.test-customer", has_text=email)
+    expect(panel).to_have_count(1)
+    return panel
+
+
+def succeeded_charges(panel):
+    """The charges of a Test mode panel that went through (failed ones say so in their amount)."""
+    return panel.locator("table tbody tr").filter(
+        has_not=panel.page.locator("td:nth-child(2)", has_text=re.compile(r"\(.+\)"))
+    )
+
+
+def the_charge(panel):
+    """The one charge of a Test mode panel that went through; its cells by column name."""
+    row = succeeded_charges(panel)
+    expect(row).to_have_count(1)
+    cells = row.locator("td")
+    return row, {"refunded": cells.nth(2), "dispute": cells.nth(3), "actions": cells.nth(4)}
+
+
+def press_in_test_mode(page, lang: str, form) -> None:
+    """Press a Test mode form's button (advance, refund, win, lose): back on Test mode, with a
+    message that is not Stripe's refusal."""
+    with page.expect_navigation():
+        form.locator("[type=submit]").click()
+    flash = page.locator(".flashes")
+    expect(flash).to_be_visible()
+    expect(flash).not_to_have_text(TEXT[lang]["stripe_refused"])
+
+
+def advance_to_the_next_renewal(page, lang: str, email: str) -> None:
+    """Staff press "Advance to the next renewal" for the reader; the page says it is moving on."""
+    panel = open_test_mode(page, lang, email)
+    press_in_test_mode(page, lang, panel.locator("form[action$='/advance']"))
+
+
 def subscription_updated(event_id: str, customer_id: str) -> dict:
-    """A Stripe-shaped event about a subscription the sandbox does not have (applying it fails)."""
+    """A Stripe-shaped event about a subscription Stripe does not have (applying it fails)."""
     return {
         "id": event_id,
         "object": "event",
@@ -196,7 +382,7 @@ def subscription_updated(event_id: str, customer_id: str) -> dict:
         "created": int(time.time()),
         "data": {
             "object": {
-                "id": "sub_sbx_does_not_exist",
+                "id": "sub_browser_does_not_exist",
                 "object": "subscription",
                 "customer": customer_id,
             }
@@ -207,15 +393,16 @@ def subscription_updated(event_id: str, customer_id: str) -> dict:
 
 
 def deliver_event(site, event: dict) -> tuple[int, str]:
-    """POST an event to `/stripe/webhook`, signed as the sandbox signs; its status and outcome."""
+    """POST an event to `/stripe/webhook`, signed as Stripe (here the emulator) signs it with the
+    server's webhook secret; the answer's status and outcome."""
     payload = json.dumps(event).encode()
-    secret = "whsec_sandbox_" + site.env["SECRET_KEY"][:16]
-    stamp = int(time.time())
-    mac = hmac.new(secret.encode(), f"{stamp}.".encode() + payload, hashlib.sha256).hexdigest()
     request = urllib.request.Request(  # noqa: S310 - our own local server
         f"{site.url}/stripe/webhook",
         data=payload,
-        headers={"Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={mac}"},
+        headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": sign(payload, WEBHOOK_SECRET),
+        },
         method="POST",
     )
     try:
@@ -230,3 +417,15 @@ def webhook_state_and_attempts(page) -> tuple:
     """The staff webhook page's state `<dd>` and the attempts `<dd>` after it."""
     state = page.locator("main dd[data-state]")
     return state, page.locator("main dd[data-state] + dt + dd")
+
+
+def server_errors(page) -> list[str]:
+    """A list that fills with every 5xx answer the page's context receives, as "status URL"."""
+    seen: list[str] = []
+    page.context.on(
+        "response",
+        lambda response: (
+            seen.append(f"{response.status} {response.url}") if response.status >= 500 else None
+        ),
+    )
+    return seen

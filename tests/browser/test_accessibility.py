@@ -2,7 +2,7 @@
 
 import pytest
 
-from .steps import article_path, become_member, register
+from .steps import article_path, become_member, expect_payment_element, register
 
 pytestmark = [pytest.mark.own_app, pytest.mark.browser]
 
@@ -15,6 +15,7 @@ STAFF_PAGES = {
     "overview": "/{lang}/staff/",
     "supporters": "/{lang}/staff/supporters",
     "webhooks": "/{lang}/staff/webhooks",
+    "test-mode": "/{lang}/staff/test-mode",
 }
 
 
@@ -68,13 +69,24 @@ def test_support_page(page, axe, lang):
     assert_accessible(axe, page)
 
 
-def test_account_and_member_pages(page, axe):
-    """Signed in, both languages: the account page before and after paying, the member's article."""
+def test_account_payment_and_member_pages(page, axe):
+    """Signed in, both languages: the account page before and after paying, the payment page with
+    the stand-in Payment Element, the member's article."""
     register(page, "en")
     for lang in LANGS:
         page.goto(f"/{lang}/account")
         assert_accessible(axe, page)
-    become_member(page, "en")
+
+    def check_the_payment_page(page):
+        payment_page = page.url  # /en/support/pay/<key>; the same attempt is payable in Arabic
+        for lang in LANGS:
+            page.goto(payment_page.replace("/en/", f"/{lang}/", 1))
+            expect_payment_element(page, lang)
+            assert_accessible(axe, page)
+        page.goto(payment_page)
+        expect_payment_element(page, "en")
+
+    become_member(page, "en", on_the_payment_page=check_the_payment_page)
     for lang in LANGS:
         page.goto(article_path(lang))
         assert page.locator("[data-versions]").count() == 1  # the member's in-place toggle
@@ -86,7 +98,7 @@ def test_account_and_member_pages(page, axe):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", STAFF_PAGES.values(), ids=STAFF_PAGES.keys())
 def test_staff_pages(staff_context, axe, path, lang):
-    """The staff overview (stats, charts, figures table), the supporters list and the webhook ledger."""
+    """Staff overview (stats, charts, figures), supporters, webhook ledger, Test mode (customers)."""
     page = staff_context.new_page()
     try:
         page.goto(path.format(lang=lang))

@@ -15,12 +15,15 @@ from .steps import (
     continue_to_payment,
     deliver_event,
     expect,
+    expect_declined_in_place,
+    expect_payment_element,
     html_lang_and_direction,
     main_submit,
     open_support_from_the_prompt,
     open_supporter,
     pay_and_wait_for_the_welcome,
     pay_with,
+    payment_errors,
     register,
     sign_in,
     staff_mrr,
@@ -63,7 +66,7 @@ def test_a_reader_becomes_a_member_and_manages_their_support(
         shutil.copyfile(before[WIDE], DOCS_SCREENSHOTS / "article-en.png")
         shutil.copyfile(after[WIDE], DOCS_SCREENSHOTS / "article-ar.png")
 
-    # 2. Register, back to the article, the prompt's $1 a month, the sandbox's card form, pay.
+    # 2. Register, back to the article, the prompt's $1 a month, the Payment Element, pay.
     email = register(page, lang)
     shots(page, "registered-account")
     open_support_from_the_prompt(page, lang)
@@ -161,14 +164,15 @@ def test_a_reader_becomes_a_member_and_manages_their_support(
 
 
 def test_a_declined_card_is_explained_in_arabic(page, shots):
-    """4000 0000 0000 0002 on the Arabic support flow: the Arabic decline message, and no perks."""
+    """4000 0000 0000 0002 on the Arabic support flow: Stripe's Arabic decline in place, no perks."""
     register(page, "ar")
     open_support_from_the_prompt(page, "ar")
     continue_to_payment(page, "ar")
     pay_with(page, DECLINED_CARD)
-    errors = page.locator("#card_number-errors")
-    expect(errors).to_have_text(TEXT["ar"]["declined"])
-    expect(page.locator("#card_number")).to_have_attribute("aria-invalid", "true")
+    errors = payment_errors(page)
+    expect_declined_in_place(page, "ar", TEXT["ar"]["declined"])
+    expect(errors).to_have_attribute("role", "alert")
+    expect_payment_element(page, "ar")
     assert html_lang_and_direction(page) == ("ar", "rtl")
     shots(page, "card-declined", focus=errors)
     page.goto(article_path("ar"))

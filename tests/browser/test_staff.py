@@ -1,8 +1,21 @@
-"""The staff dashboard's own controls, beyond what the reader's journey passes through."""
+"""The staff dashboard's own controls, beyond what the reader's journey passes through: filters,
+charts, and Test mode's refunds and disputes on a member's payment."""
 
 import pytest
 
-from .steps import expect
+from .steps import (
+    DISPUTED_CARD,
+    TEXT,
+    become_member,
+    expect,
+    expect_one_payment,
+    open_test_mode,
+    press_in_test_mode,
+    register,
+    reload_until,
+    server_errors,
+    the_charge,
+)
 
 pytestmark = [pytest.mark.own_app, pytest.mark.browser]
 
@@ -42,3 +55,65 @@ def test_the_overview_charts_draw_their_figures(staff_context, lang):
             assert NO_DATA not in svg, f"{src} draws 'No data' instead of its series"
     finally:
         page.close()
+
+
+def test_staff_refund_a_members_payment_in_test_mode(page, staff_context, shots):
+    """A member pays $1; staff refund all of it on Test mode: refunded there and on the account."""
+    text = TEXT["en"]
+    errors = server_errors(page)
+    email = register(page, "en")
+    become_member(page, "en")
+    staff = staff_context.new_page()
+    try:
+        panel = open_test_mode(staff, "en", email)
+        _, charge = the_charge(panel)
+        expect(charge["refunded"]).to_have_text("$0")
+        shots(staff, "test-mode-paid")
+        refund = charge["actions"].locator("form[action$='/refund']")
+        expect(refund.locator("input[name=amount]")).to_have_value("")  # empty: all of it
+        press_in_test_mode(staff, "en", refund)
+        expect(staff.locator(".flashes")).to_have_text(text["refund_requested"])
+        reload_until(staff, lambda: expect(charge["refunded"]).to_have_text("$1", timeout=1_000))
+        shots(staff, "test-mode-refunded")
+    finally:
+        staff.close()
+    expect_one_payment(page, "en", "refunded")
+    shots(page, "account-refunded")
+    assert errors == [], f"server errors: {errors}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "action", "outcome", "payment"),
+    [("en", "win", "dispute_won", "paid"), ("ar", "lose", "dispute_lost", "disputed")],
+    ids=["won-en", "lost-ar"],
+)
+def test_staff_settle_a_dispute_in_test_mode(
+    page, staff_context, shots, lang, action, outcome, payment
+):
+    """A member pays with 4000…0259 (then disputed); staff win or lose it on Test mode."""
+    text = TEXT[lang]
+    errors = server_errors(page)
+    email = register(page, lang)
+    become_member(page, lang, card=DISPUTED_CARD)
+    staff = staff_context.new_page()
+    try:
+        panel = open_test_mode(staff, lang, email)
+        _, charge = the_charge(panel)
+        # Stripe opens the dispute a moment after the payment.
+        reload_until(
+            staff,
+            lambda: expect(charge["dispute"]).to_have_text(
+                text["dispute_needs_response"], timeout=1_000
+            ),
+        )
+        shots(staff, "test-mode-disputed")
+        press_in_test_mode(staff, lang, charge["actions"].locator(f"form[action$='/{action}']"))
+        reload_until(
+            staff, lambda: expect(charge["dispute"]).to_have_text(text[outcome], timeout=1_000)
+        )
+        shots(staff, f"test-mode-{outcome}")
+    finally:
+        staff.close()
+    expect_one_payment(page, lang, payment)
+    shots(page, "account-after-the-dispute")
+    assert errors == [], f"server errors: {errors}"
