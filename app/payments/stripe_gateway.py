@@ -523,6 +523,31 @@ class StripeGateway:
         price = self.client.v1.prices.create(params=params)
         return lookup_key, price.id, "created"
 
+    def cancel_subscription(self, subscription_id: str, idempotency_key: str) -> None:
+        """End a subscription at once (already ended counts as done)."""
+        with stripe_errors():
+            current = self.client.v1.subscriptions.retrieve(subscription_id)
+            if current.status in ("canceled", "incomplete_expired"):
+                return
+            self.client.v1.subscriptions.cancel(
+                subscription_id, options={"idempotency_key": idempotency_key}
+            )
+
+    def refund_invoice(self, invoice_id: str, idempotency_key: str) -> str | None:
+        """Refund what is left of the charge that paid an invoice; the refund's id, or None when
+        nothing was paid or all of it is refunded already."""
+        invoice = self.retrieve_invoice(invoice_id)
+        if invoice.charge_id is None:
+            return None
+        charge = self.retrieve_charge(invoice.charge_id)
+        if charge.amount_refunded >= charge.amount or charge.disputed:
+            return None
+        with stripe_errors():
+            refund = self.client.v1.refunds.create(
+                params={"charge": charge.id}, options={"idempotency_key": idempotency_key}
+            )
+        return str(refund.id)
+
     def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """The event in `payload` if signed with our webhook secret, else InvalidSignature."""
         return verify_stripe_event(payload, signature, self.webhook_secret)

@@ -322,3 +322,31 @@ def test_monthly_to_annual_is_charged_at_once_and_a_declined_switch_changes_noth
     assert (reader.membership.amount, reader.membership.interval) == (6000, "year")
     paid = paid_payments(reader)
     assert len(paid) == 2 and {p.interval for p in paid} == {"month", "year"}
+
+
+def test_a_second_live_subscription_is_ended_and_refunded(client, stripe_emulator, reader):
+    """A second subscription made outside our pages (Stripe's dashboard, say) and paid, while the
+    first gives access: it is canceled and refunded, the member keeps the first, staff see it."""
+    from app.models import AuditEntry
+    from app.payments import get_gateway
+
+    pay(client, stripe_emulator, start(client).headers["Location"])
+    first = reader.membership.subscription_id
+    gateway = get_gateway()
+    second = gateway.create_subscription(
+        customer_id=reader.stripe_customer_id, amount=500, currency="usd", interval="month",
+        idempotency_key="dashboard-1", metadata={"user_key": reader.key},
+    )  # fmt: skip
+    intent = second.client_secret.split("_secret_")[0]
+    gateway.client.v1.payment_intents.confirm(intent, params={"payment_method": "pm_card_visa"})
+    client.deliver_webhooks()
+    db.session.refresh(reader.membership)
+    assert reader.membership.subscription_id == first
+    assert (reader.membership.amount, reader.membership.status) == (100, MembershipStatus.ACTIVE)
+    assert gateway.retrieve_subscription(second.id).status == "canceled"
+    refunded = db.session.scalar(select(Payment).where(Payment.subscription_id == second.id))
+    assert (refunded.status, refunded.amount_refunded) == ("refunded", 500)
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "second subscription ended")
+    )
+    assert entry.target == second.id and entry.subject_id == reader.id
