@@ -429,3 +429,38 @@ def server_errors(page) -> list[str]:
         ),
     )
     return seen
+
+
+# Recovering: a past-due member pays the open invoice on `/<lang>/account/support/pay`.
+
+
+def update_card_with_authentication(page, lang: str, card: str) -> None:
+    """As `update_card`, for a card whose bank asks for 3-D Secure when it is saved (4000…3184):
+    authentication completed on the emulator's page, then the account page, saying so."""
+    page.goto(f"/{lang}/account")
+    page.locator(".account-page .actions a[href$='/account/support/card']").click()
+    page.wait_for_url(f"**/{lang}/account/support/card")
+    expect_payment_element(page, lang)
+    pay_with(page, card)
+    authenticate(page, complete=True)
+    page.wait_for_url(f"**/{lang}/account")
+    expect(page.locator(".flashes")).to_contain_text(TEXT[lang]["card_updated"])
+
+
+def pay_now_notice(page):
+    """The account page's past-due notice: what is due, until when the perks last, "Pay now"."""
+    return page.locator("main .notice--warning")
+
+
+def open_pay_now(page, lang: str) -> None:
+    """From the account page's past-due notice, "Pay now": the pay-now page, its Payment Element
+    mounted."""
+    pay_now_notice(page).locator("a[href$='/account/support/pay']").click()
+    page.wait_for_url(f"**/{lang}/account/support/pay")
+    expect_payment_element(page, lang)
+
+
+def wait_for_the_account_after_paying(page, lang: str) -> None:
+    """Back from paying the open invoice: the account page (after a moment of "processing", which
+    refreshes itself, when Stripe is slow to confirm)."""
+    page.wait_for_url(f"**/{lang}/account", timeout=PAYMENT_SETTLED_WITHIN_MS)
