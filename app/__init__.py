@@ -62,15 +62,21 @@ def create_app(config: Config | str | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite: enforce foreign keys and let SQLAlchemy drive transactions (savepoints work)."""
+    """SQLite: enforce foreign keys, let SQLAlchemy drive transactions (savepoints work), and let
+    readers go on while one writer writes (WAL), a writer waiting for another instead of failing."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """Every SQLite transaction takes the write lock when it starts: a transaction that reads and
+    then writes (a return page and a webhook at the same moment, say) then waits its turn, where
+    SQLite would refuse the second one's upgrade at once ("database is locked")."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
