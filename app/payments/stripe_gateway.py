@@ -376,18 +376,25 @@ class StripeGateway:
                 return None
             if card is None:
                 return None
-            self.client.v1.customers.update(
-                customer_id,
-                params={"invoice_settings": {"default_payment_method": card}},
-                options={"idempotency_key": f"{idempotency_key}-customer"},
-            )
-            if subscription_id:
-                self.client.v1.subscriptions.update(
-                    subscription_id,
-                    params={"default_payment_method": card},
-                    options={"idempotency_key": f"{idempotency_key}-subscription"},
-                )
+            self._set_default_card(card, customer_id, subscription_id, idempotency_key)
         return card
+
+    def _set_default_card(
+        self, card: str, customer_id: str, subscription_id: str | None, idempotency_key: str
+    ) -> None:
+        """`card` as the customer's invoice default and the subscription's own default (which
+        Stripe charges first)."""
+        self.client.v1.customers.update(
+            customer_id,
+            params={"invoice_settings": {"default_payment_method": card}},
+            options={"idempotency_key": f"{idempotency_key}-customer"},
+        )
+        if subscription_id:
+            self.client.v1.subscriptions.update(
+                subscription_id,
+                params={"default_payment_method": card},
+                options={"idempotency_key": f"{idempotency_key}-subscription"},
+            )
 
     def pay_open_invoice(
         self, subscription_id: str, *, payment_method: str | None, idempotency_key: str
@@ -577,15 +584,5 @@ class StripeGateway:
             if method is None or isinstance(method, str) or _id_of(method.customer) != customer_id:
                 return None
             card = method.id
-            self.client.v1.customers.update(
-                customer_id,
-                params={"invoice_settings": {"default_payment_method": card}},
-                options={"idempotency_key": f"{idempotency_key}-customer"},
-            )
-            if subscription_id:
-                self.client.v1.subscriptions.update(
-                    subscription_id,
-                    params={"default_payment_method": card},
-                    options={"idempotency_key": f"{idempotency_key}-subscription"},
-                )
+            self._set_default_card(card, customer_id, subscription_id, idempotency_key)
         return card
