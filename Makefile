@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test test-browser screenshots lint format bench install translations extract-messages clean
+.PHONY: run test test-browser test-slow screenshots lint format bench install translations extract-messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -43,6 +43,10 @@ test: install
 
 test-browser: install
 	$(BIN)/pytest -q tests/browser
+
+# The money property of the webhook ledger with 5,000 examples instead of 200 (about half an hour).
+test-slow: install
+	HYPOTHESIS_PROFILE=slow $(BIN)/pytest -q tests/webhooks/test_money_properties.py
 
 screenshots: install
 	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q "tests/browser/test_reader_journey.py::test_a_reader_becomes_a_member_and_manages_their_support[ar]"
