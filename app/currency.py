@@ -33,6 +33,7 @@ THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 WHOLE_UNITS_ONLY = frozenset({"ISK"})
 
 PERCENT = 100
+PRESETS = (1, 5, 10)  # whole units a month, where no prompt names amounts
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _AMOUNT = re.compile(r"(?P<whole>[0-9]*)(?:[.,](?P<fraction>[0-9]*))?")
 _LONGEST_AMOUNT = 32  # characters: far beyond any real amount, well below Python's int limits
@@ -108,6 +109,11 @@ def to_minor_units(text: str, currency: str) -> int | None:
 def minimum_amount(currency: str) -> int:
     """The smallest amount a reader may give: one whole unit of the currency (100 cents, 1 yen)."""
     return unit(currency)
+
+
+def preset_amounts(currency: str) -> list[int]:
+    """The monthly amounts offered when no prompt names its own: one, five and ten whole units."""
+    return [count * unit(currency) for count in PRESETS]
 
 
 def maximum_monthly(currency: str) -> int:

@@ -1,19 +1,19 @@
-"""Template filters and helpers: money, dates, the in-article ad position, other-language labels."""
+"""Template filters and helpers: money (counted by app/currency.py), dates, the in-article ad
+position, other-language labels."""
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from fractions import Fraction
 
-from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
+from babel.numbers import format_decimal, format_percent
 from flask import Flask
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
 from .models import AttemptStatus, MembershipStatus, PaymentStatus
 from .services.membership import perks_for
@@ -52,27 +52,19 @@ ATTEMPT_STATUS_LABELS = {
 }
 
 
-def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
-    """An amount in minor units, in the locale's currency format; whole amounts without decimals."""
-    locale = locale or format_locale()
-    code = currency.upper()
-    value = Decimal(amount_minor).scaleb(-get_currency_precision(code))
-    if value == value.to_integral_value():
-        pattern = Locale.parse(locale).currency_formats["standard"].pattern
-        pattern = re.sub(r"\.0+", "", pattern)
-        return format_currency(value, code, format=pattern, locale=locale, currency_digits=False)
-    return format_currency(value, code, locale=locale)
-
-
-def money_html(amount_minor: int, currency: str) -> Markup:
-    """`format_money` isolated left-to-right, so "1 US$" reads whole inside Arabic text."""
-    text = format_money(amount_minor, currency).replace("\u200f", "").replace("\u200e", "")
+def money_html(amount_minor: int | Fraction | None, currency: str) -> Markup:
+    """Minor units as Stripe counts them in `currency` (app/currency.py: 500 ISK is 5 krónur,
+    5120 KWD fils 5.120 dinars) in the page locale's currency format, isolated left to right so
+    "1 US$" reads whole inside Arabic text. An exact amount (a Fraction, as MRR with annual
+    twelfths has) is rounded half up to a minor unit."""
+    text = format_amount(amount_minor or 0, currency).replace("\u200f", "").replace("\u200e", "")
     return Markup('<bdi dir="ltr">%s</bdi>') % text
 
 
-def exact_money(value, currency: str) -> Markup:
-    """An exact amount (a Fraction of minor units, e.g. MRR with annual twelfths) rounded half up."""
-    return money_html(int(Fraction(value) + Fraction(1, 2)) if value is not None else 0, currency)
+def support_minimum() -> Markup:
+    """The smallest amount a reader may give a month, one whole unit of `SUPPORT_CURRENCY`."""
+    code = support_currency()
+    return money_html(minimum_amount(code), code)
 
 
 def number(value) -> str:
@@ -116,12 +108,13 @@ def init_app(app: Flask) -> None:
         return {"perks": perks_for(current_user)}
 
     app.add_template_filter(money_html, "money")
-    app.add_template_filter(exact_money)
+    app.add_template_filter(money_html, "exact_money")
     app.add_template_filter(percent)
     app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_global(split_after_paragraph)
+    app.add_template_global(support_minimum)
     app.add_template_global(in_language)
     app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")
     app.add_template_global(

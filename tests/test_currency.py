@@ -1,6 +1,9 @@
 """Money units in one place (app/currency.py): Stripe's minor units per currency, reading what a
 reader typed, the limits, the card fee, and amounts written out for the reader's language."""
 
+import re
+from pathlib import Path
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -137,6 +140,13 @@ def test_billing_forms_still_offer_the_parser():
 
 def test_the_minimum_is_one_whole_unit():
     assert [currency.minimum_amount(c) for c in ("usd", "jpy", "kwd", "isk")] == [100, 1, 1000, 100]
+
+
+def test_the_presets_are_one_five_and_ten_whole_units():
+    """Offered when no prompt names amounts (and priced by `flask stripe setup`)."""
+    assert currency.preset_amounts("usd") == [100, 500, 1000]
+    assert currency.preset_amounts("jpy") == [1, 5, 10]
+    assert currency.preset_amounts("kwd") == [1000, 5000, 10000]
 
 
 def test_the_maximum_comes_from_the_setting(ctx):
@@ -286,3 +296,43 @@ def test_prompt_link_preselection(ctx, query, code, expected):
 def test_prompt_link_preselection_uses_the_configured_currency(ctx, monkeypatch):
     monkeypatch.setitem(ctx.config, "SUPPORT_CURRENCY", "jpy")
     assert parse_support_choice(MultiDict()).amount == 1
+
+
+# Nothing else counts money ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# A currency named in code, a dollar amount, or minor units counted by hand.
+HARD_CODED = re.compile(r"\busd\b|\$\s?[0-9]|[/*]\s*100\b", re.IGNORECASE)
+# This module itself; the catalogs (translated text, old entries kept); the outlet's stories.
+EXEMPT = ("app/currency.py", "app/translations/", "app/sample_content/")
+
+
+def test_no_currency_or_minor_units_outside_the_currency_module():
+    """No "usd", "$1" or "/ 100" in app/ or templates/ outside app/currency.py (the default
+    SUPPORT_CURRENCY is config.py's): every amount goes through app/currency.py."""
+    found = []
+    for path in sorted([*(ROOT / "app").rglob("*"), *(ROOT / "templates").rglob("*")]):
+        name = path.relative_to(ROOT).as_posix()
+        if not path.is_file() or name.startswith(EXEMPT):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # images, compressed data
+        found += [f"{name}:{number}: {line.strip()}" for number, line in enumerate(text.splitlines(), 1)
+                  if HARD_CODED.search(line)]  # fmt: skip
+    assert found == []
+
+
+def test_the_guard_finds_what_it_guards_against():
+    """The pattern above catches each form it names (and not ordinary hundreds)."""
+    caught = [
+        'default="usd"',
+        "from $1 a month",
+        "amount / 100",
+        "amount/100",
+        "major * 100",
+        "USD",
+    ]
+    assert all(HARD_CODED.search(text) for text in caught)
+    assert not any(HARD_CODED.search(t) for t in ("limit=100", "String(100)", "100 cents", "busd"))

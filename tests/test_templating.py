@@ -1,25 +1,73 @@
 """Money and dates formatted by Babel for the locale."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from flask import g
 
-from app.templating import format_money, split_after_paragraph
+from app.templating import money_html, split_after_paragraph
+
+
+@contextmanager
+def page_in(app, lang):
+    """A request for a page in `lang`."""
+    with app.test_request_context(f"/{lang}/"):
+        g.lang = lang
+        yield
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency", "locale", "expected"),
+    ("lang", "amount", "currency", "expected"),
     [
-        (100, "usd", "en", "$1"),
-        (1250, "usd", "en", "$12.50"),
-        (1000, "jpy", "en", "¥1,000"),
-        (100, "usd", "ar_SY", "US$"),
+        ("en", 100, "usd", "$1"),
+        ("en", 1250, "usd", "$12.50"),
+        ("en", 1000, "jpy", "¥1,000"),  # zero-decimal: yen, not hundredths
+        ("en", 5120, "kwd", "KWD5.120"),  # three-decimal: fils
+        ("en", 500, "isk", "ISK5"),  # Stripe counts krónur in hundredths, Babel in whole ones
+        ("en", 12345, "huf", "HUF123.45"),  # two-decimal at Stripe for charges, zero in Babel
+        ("en", 12345, "twd", "NT$123.45"),
+        ("en", 150000, "idr", "IDR1,500"),
+        ("en", 150000, "syp", "SYP1,500"),
+        ("ar", 100, "usd", "1\xa0US$"),
+        ("ar", 1250, "usd", "12.50\xa0US$"),
+        ("ar", 500, "isk", "5\xa0ISK"),
+        ("ar", 12345, "huf", "123.45\xa0HUF"),
+        ("ar", 5120, "kwd", "5.120\xa0د.ك."),
+        ("ar", 150000, "lbp", "1,500\xa0ل.ل."),
     ],
 )
-def test_money(app, amount, currency, locale, expected):
-    """Minor units become the locale's currency format; zero-decimal currencies stay whole."""
-    with app.test_request_context():
-        assert expected in format_money(amount, currency, locale)
+def test_money(app, lang, amount, currency, expected):
+    """The `money` filter: minor units counted as Stripe counts them (app/currency.py), written
+    in the page locale's format, isolated left to right; whole amounts without decimals."""
+    with page_in(app, lang):
+        assert str(money_html(amount, currency)) == f'<bdi dir="ltr">{expected}</bdi>'
+
+
+def test_money_filters_in_templates(app):
+    """`money` and `exact_money` (a Fraction of minor units, rounded half up) in a template."""
+    from fractions import Fraction
+
+    from flask import render_template_string
+
+    with page_in(app, "ar"):
+        html = render_template_string(
+            "{{ 500|money('isk') }} {{ value|exact_money('usd') }} {{ none|exact_money('usd') }}",
+            value=Fraction(1001, 2), none=None,
+        )  # fmt: skip
+    assert html == (
+        '<bdi dir="ltr">5\xa0ISK</bdi> <bdi dir="ltr">5.01\xa0US$</bdi> <bdi dir="ltr">0\xa0US$</bdi>'
+    )
+
+
+def test_the_smallest_support_follows_the_setting(app, monkeypatch):
+    """`support_minimum()` ("from $1 a month") is one whole unit of SUPPORT_CURRENCY."""
+    from app.templating import support_minimum
+
+    with page_in(app, "en"):
+        assert str(support_minimum()) == '<bdi dir="ltr">$1</bdi>'
+        monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "kwd")
+        assert str(support_minimum()) == '<bdi dir="ltr">KWD1</bdi>'
 
 
 def test_arabic_dates_use_levantine_months(app, client):

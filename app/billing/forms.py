@@ -1,7 +1,6 @@
 """Support forms. Amounts arrive in whole units of the currency and leave in minor units, both
 through app/currency.py."""
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField
@@ -10,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from .. import currency as money_units
 from ..currency import to_minor_units
-from .messages import REFUSAL_MESSAGES
+from .messages import refusal_message
 
 __all__ = ["ChangeSupportForm", "SupportForm", "to_minor_units"]
 
@@ -76,20 +75,34 @@ class ChangeSupportForm(FlaskForm):
                          render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"})  # fmt: skip
     submit = SubmitField(_l("Change my support"))
 
-    def __init__(self, *args, currency: str | None = None, **kwargs):
+    def __init__(self, *args, currency: str, **kwargs):
+        """`currency`: the member's own (their subscription's), which amounts are typed in."""
         super().__init__(*args, **kwargs)
-        self.currency = currency or current_app.config["SUPPORT_CURRENCY"]
+        self.currency = currency
 
     @property
     def currency_name(self) -> str:
         return money_units.currency_name(self.currency)
 
+    @property
+    def minimum(self) -> int:
+        return money_units.minimum_amount(self.currency)
+
+    @property
+    def maximum(self) -> int:
+        return money_units.maximum_monthly(self.currency)
+
     def validate_amount(self, field):
-        """A monthly amount within the limits (annual support is twelve times it): a refused
-        amount stays on this page with its reason, and nothing is sent to Stripe."""
+        """A monthly amount within the limits of the member's currency (annual support is twelve
+        times it): a refused amount stays on this page with its reason, in that currency, and
+        nothing is sent to Stripe."""
         amount = to_minor_units(field.data or "", self.currency)
         if amount is None:
             raise ValidationError(_l("Enter an amount, for example 3 or 7.50."))
         reason = money_units.refusal(amount, self.frequency.data or "monthly", self.currency)
         if reason:
-            raise ValidationError(REFUSAL_MESSAGES[reason])
+            raise ValidationError(refusal_message(reason, self.currency))
+
+    def minor_amount(self) -> int:
+        """The amount typed, in minor units of the member's currency (once validated)."""
+        return to_minor_units(self.amount.data, self.currency) or 0

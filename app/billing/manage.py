@@ -1,14 +1,14 @@
 """Members managing their support on our own pages: change amount, update card, cancel, resume."""
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..payments.gateway import GatewayError, IdempotencyConflict
 from ..services import billing
 from . import bp
-from .forms import ChangeSupportForm, to_minor_units
-from .messages import CONFLICT, DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
+from .forms import ChangeSupportForm
+from .messages import CONFLICT, DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE, refusal_message
 
 
 def _account():
@@ -20,7 +20,7 @@ def _do(action, done_message):
     try:
         action()
     except billing.SupportRefused as refused:
-        flash(str(REFUSAL_MESSAGES[refused.reason]))
+        flash(str(refusal_message(refused.reason, billing.currency_of(current_user))))
     except IdempotencyConflict:
         flash(str(CONFLICT))
     except GatewayError:
@@ -49,17 +49,16 @@ def resume():
 @bp.route("/<lang>/account/support/change", methods=["GET", "POST"])
 @login_required
 def change():
+    """A new amount or frequency, typed in the member's own currency (their subscription's)."""
     member = current_user.membership
     form = ChangeSupportForm(
-        data={"frequency": "annual" if member and member.interval == "year" else "monthly"}
+        data={"frequency": "annual" if member and member.interval == "year" else "monthly"},
+        currency=billing.currency_of(current_user),
     )
     if form.validate_on_submit():
-        amount = to_minor_units(form.amount.data, current_app.config["SUPPORT_CURRENCY"])
-        if amount is None:
-            form.amount.errors.append(_("Enter an amount, for example 3 or 7.50."))
-        else:
-            return _do(lambda: billing.change_support(current_user, amount, form.frequency.data),
-                       _("Your support has been changed."))  # fmt: skip
+        amount = form.minor_amount()
+        return _do(lambda: billing.change_support(current_user, amount, form.frequency.data),
+                   _("Your support has been changed."))  # fmt: skip
     return render_template("billing/change.html", form=form, membership=member)
 
 

@@ -1,16 +1,15 @@
 """Messages shown to readers about payments, in their language (callables: evaluated per request)."""
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .. import currency
 
 
-def _limit(which: str) -> str:
-    """The smallest amount, or the largest a month or once, in the configured currency, written
-    for the reader's language (evaluated when the message is shown)."""
-    code = current_app.config["SUPPORT_CURRENCY"]
+def _limit(which: str, code: str | None = None) -> str:
+    """The smallest amount, or the largest a month or once, in `code` (by default the configured
+    currency), written for the reader's language (evaluated when the message is shown)."""
+    code = code or currency.support_currency()
     if which == "min":
         amount = currency.minimum_amount(code)
     else:
@@ -26,14 +25,32 @@ CONFLICT = _l(
     "That change was already asked for with other details. Please reload the page and try again."
 )
 
+
+def _limit_messages(code: str | None = None) -> dict[str, LazyString]:
+    """The refusals that name a limit, in `code` (by default the configured currency)."""
+    return {
+        "too_small": _l(
+            "The smallest amount is %(amount)s.", amount=LazyString(lambda: _limit("min", code))
+        ),
+        "too_large": _l(
+            "The largest amount is %(amount)s a month.",
+            amount=LazyString(lambda: _limit("month", code)),
+        ),
+        "gift_too_large": _l(
+            "The largest one-time gift is %(amount)s.",
+            amount=LazyString(lambda: _limit("once", code)),
+        ),
+    }
+
+
+def refusal_message(reason: str, code: str | None = None) -> LazyString:
+    """The reader's message for a refusal; a limit in it is named in `code`, the currency the
+    reader pays in (a member's own, which may not be today's SUPPORT_CURRENCY)."""
+    return _limit_messages(code).get(reason) or REFUSAL_MESSAGES[reason]
+
+
 REFUSAL_MESSAGES = {
-    "too_small": _l("The smallest amount is %(amount)s.", amount=LazyString(lambda: _limit("min"))),
-    "too_large": _l(
-        "The largest amount is %(amount)s a month.", amount=LazyString(lambda: _limit("month"))
-    ),
-    "gift_too_large": _l(
-        "The largest one-time gift is %(amount)s.", amount=LazyString(lambda: _limit("once"))
-    ),
+    **_limit_messages(),
     "already_member": _l(
         "You are already a member. You can change your support from your account."
     ),

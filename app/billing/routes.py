@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..currency import preset_amounts, support_currency
 from ..extensions import limiter
 from ..payments.gateway import GatewayError
 from ..services import checkout, prompts
@@ -27,9 +28,10 @@ ATTEMPTS_IN_SESSION = 20
 
 def _form(**kwargs) -> SupportForm:
     prompt = prompts.get_active_prompt(g.lang)
+    currency = support_currency()
     return SupportForm(
-        currency=current_app.config["SUPPORT_CURRENCY"],
-        presets=list(prompt.monthly_amounts) if prompt else [100, 500, 1000],
+        currency=currency,
+        presets=list(prompt.monthly_amounts) if prompt else preset_amounts(currency),
         needs_email=not current_user.is_authenticated, **kwargs,
     )  # fmt: skip
 

@@ -31,7 +31,8 @@ class Prompt(db.Model):
     lines: Mapped[str] = mapped_column(Text)
     cta: Mapped[str] = mapped_column(String(200))
     monthly_amounts: Mapped[list[int]] = mapped_column(JSON)
-    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    # No default: whoever creates a prompt names its currency (SUPPORT_CURRENCY, see save_prompt).
+    currency: Mapped[str] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

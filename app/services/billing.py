@@ -9,8 +9,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app
-
+from ..currency import support_currency
 from ..extensions import db
 from ..models import User
 from ..payments import get_gateway
@@ -37,11 +36,18 @@ def resume_support(user: User) -> None:
     _set_cancel(user, False, "resumed by the member")
 
 
+def currency_of(user: User) -> str:
+    """The currency a member pays in: their subscription's (as its snapshot says), which may not
+    be today's SUPPORT_CURRENCY; SUPPORT_CURRENCY for a reader who has none."""
+    member = user.membership
+    return (member.currency if member and member.currency else support_currency()).lower()
+
+
 def change_support(user: User, amount: int, frequency: str) -> None:
     """A new amount or frequency. The same interval: from the next payment on, nothing charged
     now. Another interval: charged at once (less the unused part of the current period), and if
     that payment fails nothing changes (SupportRefused "change_declined")."""
-    currency = user.membership.currency or current_app.config["SUPPORT_CURRENCY"]
+    currency = currency_of(user)
     if amount < minimum_amount(currency):
         raise SupportRefused("too_small")
     subscription_id = _live_subscription_id(user)

@@ -15,7 +15,6 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import (
     AttemptStatus,
-    AuditEntry,
     Membership,
     Payment,
     PaymentAttempt,
@@ -25,7 +24,7 @@ from ..models import (
 )
 from ..payments import get_gateway
 from ..payments.gateway import Charge, Subscription
-from . import membership
+from . import membership, second_subscriptions
 from .membership import SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
@@ -145,47 +144,15 @@ def apply_subscription(user: User, subscription: Subscription, cause: str) -> No
     """Apply a subscription the provider just returned: the reader's membership follows it, and
     the attempts behind one whose first payment never came (`incomplete_expired`) expire. A second
     subscription that charges while another already gives the reader access is not theirs to pay
-    twice: it is ended and refunded (`end_second_subscription`)."""
-    if _is_second_live(user, subscription):
-        end_second_subscription(user, subscription)
+    twice: it is ended and refunded; one that does not charge yet is noted for staff
+    (`second_subscriptions`)."""
+    if second_subscriptions.is_second_live(user, subscription):
+        second_subscriptions.end_second_subscription(user, subscription)
         return
+    second_subscriptions.note_other_subscription(user, subscription)
     membership.apply(user, snapshot_of(subscription), cause)
     if subscription.status == "incomplete_expired":
         settle_attempts(subscription_id=subscription.id, to=AttemptStatus.EXPIRED)
-
-
-CHARGING = ("active", "trialing", "past_due")
-
-
-def _is_second_live(user: User, subscription: Subscription) -> bool:
-    current = user.membership
-    return bool(
-        current is not None and current.subscription_id
-        and current.subscription_id != subscription.id
-        and current.paid_status in membership.PAID_WITH_ACCESS
-        and subscription.status in CHARGING
-    )  # fmt: skip
-
-
-def end_second_subscription(user: User, subscription: Subscription) -> None:
-    """A reader with a live subscription got another that charges (made in Stripe's dashboard, or
-    past our one-pending-attempt rule): cancel it at once, refund what it charged, and note it in
-    the audit log, where staff see it on the reader's timeline. Idempotency keys name the
-    subscription, so a repeated event does it once."""
-    gateway = get_gateway()
-    gateway.cancel_subscription(subscription.id, idempotency_key=f"second-{subscription.id}")
-    refunded = None
-    if subscription.latest_invoice_id:
-        refunded = gateway.refund_invoice(
-            subscription.latest_invoice_id, idempotency_key=f"second-refund-{subscription.id}"
-        )
-    log.warning("reader %s had a second subscription %s: canceled, refunded %s",
-                user.id, subscription.id, refunded)  # fmt: skip
-    db.session.add(AuditEntry(
-        actor_id=None, action="second subscription ended", target=subscription.id[:255],
-        subject_id=user.id, details={"kept": user.membership.subscription_id, "refund": refunded},
-    ))  # fmt: skip
-    db.session.flush()
 
 
 def sync_subscription(user: User, subscription_id: str | None, cause: str) -> None:

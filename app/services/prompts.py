@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..currency import support_currency
 from ..extensions import cache, db
 from ..models import Prompt, PromptStat
 from ..pagecache import bump_content_version, content_version
@@ -174,7 +175,7 @@ def save_prompt(prompt: Prompt | None, *, lang: str, name: str, lines: str, cta:
                 monthly_amounts: list[int], activate: bool) -> Prompt:  # fmt: skip
     """Create or edit a prompt; activating it retires its language's other prompt."""
     if prompt is None:
-        prompt = Prompt(lang=lang, currency=current_app.config["SUPPORT_CURRENCY"], active=False)
+        prompt = Prompt(lang=lang, currency=support_currency(), active=False)
         db.session.add(prompt)
     prompt.lang, prompt.name, prompt.lines, prompt.cta = lang, name, lines, cta
     prompt.monthly_amounts = monthly_amounts

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..currency import preset_amounts
 from ..extensions import db
 from ..models import Membership, WebhookEvent
 from ..payments import get_gateway
@@ -60,7 +61,7 @@ def default_prices() -> list[tuple[str, int, str, str | None]]:
     and one-time gifts of the same amounts."""
     currency = current_app.config["SUPPORT_CURRENCY"]
     prices: list[tuple[str, int, str, str | None]] = []
-    for amount in (100, 500, 1000):
+    for amount in preset_amounts(currency):
         prices.append((f"membership_monthly_{amount}_{currency}", amount, currency, "month"))
         prices.append(
             (f"membership_annual_{amount * 12}_{currency}", amount * 12, currency, "year")

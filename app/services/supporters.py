@@ -11,8 +11,13 @@ from sqlalchemy import Select, or_, select
 
 from ..extensions import db
 from ..models import AuditEntry, Membership, MembershipChange, MembershipStatus, Payment, User
+from . import second_subscriptions
 
 PER_PAGE = 50
+SUBSCRIPTION_FILTERS = {
+    "several": second_subscriptions.several_live,
+    "second_ended": second_subscriptions.second_ended,
+}
 SORTS = {
     "newest": (User.created_at.desc(), User.id.desc()),
     "oldest": (User.created_at.asc(), User.id.asc()),
@@ -30,6 +35,7 @@ class SupporterQuery:
     max_amount: int | None = None
     lang: str = ""
     since: date | None = None
+    subscriptions: str = ""  # "several": more than one live now; "second_ended": one ended for them
     sort: str = "newest"
     page: int = 1
 
@@ -79,6 +85,8 @@ def _statement(query: SupporterQuery) -> Select:
         statement = statement.where(
             User.created_at >= datetime.combine(query.since, datetime.min.time())
         )
+    if query.subscriptions in SUBSCRIPTION_FILTERS:
+        statement = statement.where(SUBSCRIPTION_FILTERS[query.subscriptions]())
     return statement
 
 
@@ -152,7 +160,9 @@ def timeline(user: User) -> list[TimelineItem]:
                                   f"{payment.kind} {payment.amount} {payment.currency}"))  # fmt: skip
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.subject_id == user.id)):
         items.append(
-            TimelineItem(entry.at, "staff", entry.action, entry.actor.email if entry.actor else "")
+            TimelineItem(
+                entry.at, "staff", entry.action, entry.actor.email if entry.actor else entry.target
+            )
         )
     return sorted(items, key=lambda item: _aware(item.at), reverse=True)
 

@@ -76,4 +76,5 @@ class SupporterFilterForm(FlaskForm):
     max_amount = StringField(_l("Amount to"), validators=[Optional()])
     language = StringField(validators=[Optional()])  # not `lang`: that names the page's language
     since = DateField(_l("Joined since"), validators=[Optional()])
+    subscriptions = StringField(validators=[Optional()])
     sort = StringField(validators=[Optional()])

@@ -39,7 +39,8 @@ def _filters() -> tuple[SupporterFilterForm, supporters.SupporterQuery]:
     return form, supporters.SupporterQuery(
         q=form.q.data or "", status=form.status.data or "", interval=form.interval.data or "",
         min_amount=amount(form.min_amount), max_amount=amount(form.max_amount), lang=form.language.data or "",
-        since=form.since.data, sort=form.sort.data or "newest", page=request.args.get("page", 1, type=int),
+        since=form.since.data, subscriptions=form.subscriptions.data or "",
+        sort=form.sort.data or "newest", page=request.args.get("page", 1, type=int),
     )  # fmt: skip
 
 

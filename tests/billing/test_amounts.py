@@ -191,6 +191,46 @@ def test_changing_below_the_minimum_is_refused_on_the_form(client, stripe_emulat
     assert member.membership.amount == 100
 
 
+def test_a_member_changes_support_in_their_own_currency(
+    app, client, stripe_emulator, reader, monkeypatch
+):
+    """A member who pays in Kuwaiti dinars (a three-decimal currency) after SUPPORT_CURRENCY has
+    moved on: the change form reads, limits and names amounts in dinars, and Stripe gets fils."""
+    monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "kwd")
+    pay(client, stripe_emulator, start(client, amount="1000").headers["Location"], OK)
+    db.session.refresh(reader.membership)
+    assert (reader.membership.amount, reader.membership.currency) == (1000, "kwd")
+    monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "usd")
+
+    page = page_text(client.get("/en/account/support/change"))
+    assert "Now: KWD1 a month" in page
+    assert "The monthly amount in Kuwaiti dinars, from KWD1 to KWD10,000;" in page
+    assert field_errors(change(client, "0.5")) == "The smallest amount is \u2066KWD1\u2069."
+    assert field_errors(change(client, "10000.01")) == (
+        "The largest amount is \u2066KWD10,000\u2069 a month."
+    )
+    assert "Enter an amount" in field_errors(change(client, "5.125"))  # Stripe wants tens of fils
+    before = len(stripe_emulator.requests)
+    assert change(client, "5.12").status_code == 302
+    db.session.refresh(reader.membership)
+    assert (reader.membership.amount, reader.membership.currency) == (5120, "kwd")
+    [changed] = [r for r in stripe_emulator.requests[before:]
+                 if r[0].upper() == "POST" and r[1].startswith("/v1/subscriptions/")]  # fmt: skip
+    assert "5120" in str(changed[2]) and "kwd" in str(changed[2])
+    assert "KWD5.120 a month" in page_text(client.get("/en/account"))
+
+
+def test_the_change_form_in_arabic_names_the_members_currency(
+    app, client, stripe_emulator, reader, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "jpy")
+    pay(client, stripe_emulator, start(client, amount="500").headers["Location"], OK)
+    monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "usd")
+    page = page_text(client.get("/ar/account/support/change"))
+    assert "1 JP¥" in page and "10,000 JP¥" in page and "US$" not in page
+    assert "10,000 JP¥" in field_errors(change(client, "10001", lang="ar"))
+
+
 # A prompt link's preselection -------------------------------------------------------------------
 
 
@@ -214,6 +254,7 @@ def test_a_prompt_link_past_the_maximum_preselects_another_amount(client):
 def test_a_zero_decimal_currency_end_to_end(app, client, stripe_emulator, reader, monkeypatch):
     """SUPPORT_CURRENCY=jpy: yen typed, yen hinted, yen sent to Stripe, yen paid and shown."""
     monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "jpy")
+    assert "Become a member from ¥1 a month" in page_text(client.get("/en/account"))
     page = page_text(client.get("/en/support"))
     assert "In Japanese yen, at least ¥1." in page
     assert "¥500 a month" in page

@@ -1,0 +1,106 @@
+"""The supporters list shows staff every reader with more than one live subscription now, and
+those whose second subscription was canceled and refunded automatically."""
+
+import csv
+import io
+
+import pytest
+
+from app.extensions import db
+from app.models import Role
+from app.payments import get_gateway
+from tests.conftest import page_text
+from tests.paying import pay, start
+
+SEVERAL = "/en/staff/supporters?subscriptions=several"
+ENDED = "/en/staff/supporters?subscriptions=second_ended"
+
+
+@pytest.fixture
+def members(client, stripe_emulator, make_user, auth):
+    """Two readers paying $1 a month (one to stay alone), then staff signed in instead."""
+    readers = []
+    for email in ("two@example.org", "one@example.org"):
+        readers.append(make_user(email))
+        auth.login(email=email)
+        pay(client, stripe_emulator, start(client).headers["Location"])
+        auth.logout()
+    make_user("staff@example.org", role=Role.STAFF)
+    auth.login(email="staff@example.org")
+    return readers
+
+
+def second_subscription(client, reader):
+    """A subscription made in Stripe's dashboard, waiting for its first payment."""
+    second = get_gateway().create_subscription(
+        customer_id=reader.stripe_customer_id, amount=500, currency="usd", interval="month",
+        idempotency_key=f"dashboard-{reader.id}", metadata={"user_key": reader.key},
+    )  # fmt: skip
+    client.deliver_webhooks()
+    return second
+
+
+def listed(client, url):
+    return {email for email in ("two@example.org", "one@example.org")
+            if email in client.get(url).get_data(as_text=True)}  # fmt: skip
+
+
+def test_a_second_subscription_waiting_to_charge_is_listed_then_ended_and_refunded(
+    client, stripe_emulator, members
+):
+    """Found: listed as more than one live subscription. Paid: canceled and refunded at once,
+    so no longer live, and listed as ended instead (the CSV export too)."""
+    reader = members[0]
+    assert listed(client, SEVERAL) == set() and listed(client, ENDED) == set()
+    second = second_subscription(client, reader)
+    assert listed(client, SEVERAL) == {"two@example.org"}
+    assert listed(client, ENDED) == set()
+
+    gateway = get_gateway()
+    intent = second.client_secret.split("_secret_")[0]
+    gateway.client.v1.payment_intents.confirm(intent, params={"payment_method": "pm_card_visa"})
+    client.deliver_webhooks()
+    assert gateway.retrieve_subscription(second.id).status == "canceled"
+    assert listed(client, SEVERAL) == set()
+    assert listed(client, ENDED) == {"two@example.org"}
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/en/staff/supporters.csv?subscriptions=second_ended").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert [row[0] for row in rows[1:]] == ["two@example.org"]
+    timeline = page_text(client.get(f"/en/staff/supporters/{reader.id}"))
+    assert "second subscription found" in timeline
+    assert f"second subscription ended {second.id}" in timeline
+
+
+def test_a_second_subscription_that_ends_by_itself_is_no_longer_listed(
+    client, stripe_emulator, members
+):
+    """Canceled elsewhere (Stripe's dashboard) before it charged: not live, and not ended by us."""
+    second = second_subscription(client, members[0])
+    assert listed(client, SEVERAL) == {"two@example.org"}
+    get_gateway().cancel_subscription(second.id, idempotency_key="dashboard-cancel")
+    client.deliver_webhooks()
+    assert listed(client, SEVERAL) == set() and listed(client, ENDED) == set()
+
+
+def test_the_one_giving_access_is_never_the_second(client, stripe_emulator, members):
+    """A found subscription that has since become the membership's own (the first ended, this one
+    paid) is no second one: the filter needs another live beside the one giving access."""
+    reader = members[0]
+    second = second_subscription(client, reader)
+    reader.membership.subscription_id = second.id  # as if the first had ended and this one paid
+    db.session.commit()
+    assert listed(client, SEVERAL) == set()
+
+
+def test_the_filter_is_offered_in_both_languages(client, members):
+    english = page_text(client.get("/en/staff/supporters"))
+    assert "More than one live now" in english and "A second one ended and refunded" in english
+    arabic = client.get("/ar/staff/supporters?subscriptions=several").get_data(as_text=True)
+    assert '<option value="several" selected>' in arabic
