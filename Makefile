@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 STRIPE_EMULATOR_PORT ?= 12111
 export FLASK_APP := wsgi
+# Links in emails and Stripe's return addresses point at the site `make run` serves.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 

@@ -7,6 +7,7 @@ so tests and the CLI can set variables before building the app.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -30,6 +31,34 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+# Settings that the environment may override, besides those read in `Config.__init__`.
+TUNABLE = (
+    "RATELIMIT_SIGN_IN_IP",
+    "RATELIMIT_SIGN_IN_ACCOUNT",
+    "RATELIMIT_REGISTER_IP",
+    "RATELIMIT_RESET_IP",
+    "RATELIMIT_RESET_ACCOUNT",
+    "RATELIMIT_SUPPORT_IP",
+    "RATELIMIT_SUPPORT_ACCOUNT",
+    "DECLINES_BEFORE_PAUSE",
+    "DECLINE_PAUSE_MINUTES",
+    "PAGE_CACHE_SECONDS",
+)
+
+
+def database_options(url: str | None, connect_timeout: int, statement_timeout: int) -> dict:
+    """Engine options: a pre-ping on checkout, and on PostgreSQL a connect timeout and a statement
+    timeout, so a hung database fails requests in seconds instead of holding every worker."""
+    options: dict = {"pool_pre_ping": True}
+    if url and url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={statement_timeout * 1000}",
+        }
+        options["pool_timeout"] = connect_timeout
+    return options
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -37,7 +66,6 @@ class Config:
     LANGUAGES = ("en", "ar")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -102,6 +130,20 @@ class Config:
         # one-time gifts: twelve times it; see app/currency.py).
         self.SUPPORT_MAX_MONTHLY = int(_env("SUPPORT_MAX_MONTHLY", "10000") or 10000)
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
+        # Behind a load balancer or nginx: how many proxies in front of us set X-Forwarded-For and
+        # X-Forwarded-Proto (werkzeug's ProxyFix trusts that many hops). 0: the client is the peer.
+        self.TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or 0)
+        # Host names requests may carry (Flask answers 400 to others); empty list: any.
+        hosts = _env("TRUSTED_HOSTS", "") or ""
+        self.TRUSTED_HOSTS = [host.strip() for host in hosts.split(",") if host.strip()] or None
+        # Database: give up connecting, and cancel a statement, after this many seconds (PostgreSQL).
+        self.DATABASE_CONNECT_TIMEOUT = int(_env("DATABASE_CONNECT_TIMEOUT", "5") or 5)
+        self.DATABASE_STATEMENT_TIMEOUT = int(_env("DATABASE_STATEMENT_TIMEOUT", "15") or 15)
+        # Limits an operator may need to tune without a release (Flask-Limiter syntax, counts).
+        for name in TUNABLE:
+            value = _env(name)
+            if value is not None:
+                setattr(self, name, int(value) if isinstance(getattr(self, name), int) else value)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:
             self.CACHE_TYPE = "RedisCache"
@@ -162,6 +204,12 @@ class ProductionConfig(Config):
         "STRIPE_SECRET_KEY",
         "STRIPE_PUBLISHABLE_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        # Links in emails and Stripe's return addresses are built from it, never from the request.
+        "SITE_URL",
+        # Rate limits, the page cache, prompt counters and the job queue shared by every host.
+        "REDIS_URL",
+        # Mail must leave: without a server it would only reach the outbox.
+        "MAIL_SERVER",
     )
     HSTS = True
     SESSION_COOKIE_SECURE = True
@@ -179,6 +227,8 @@ class ProductionConfig(Config):
             or self.STRIPE_SECRET_KEY == EMULATOR_SECRET_KEY
             or self.STRIPE_WEBHOOK_SECRET == EMULATOR_WEBHOOK_SECRET
         )
+        if not self.TRUSTED_HOSTS:
+            self.TRUSTED_HOSTS = [urlsplit(self.SITE_URL or "").hostname or ""]
         if emulated:
             raise ConfigError(
                 "Production cannot start pointed at the Stripe emulator: unset STRIPE_API_BASE and "

@@ -5,8 +5,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Config, config_from_env
+from config import Config, config_from_env, database_options
 
 from . import auth, errors, i18n, pagecache, security, templating
 from .extensions import babel, cache, csrf, db, limiter, migrate
@@ -24,7 +25,20 @@ def create_app(config: Config | str | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        database_options(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["DATABASE_CONNECT_TIMEOUT"],
+            app.config["DATABASE_STATEMENT_TIMEOUT"],
+        ),
+    )
     Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the trusted proxies saw them; the Host header is never
+        # trusted for links (those come from SITE_URL).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -2,14 +2,18 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 
 def external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link on SITE_URL, never on the request's Host header (which a client chooses):
+    for emails, Stripe's return addresses and the CLI."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(
+        site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "https"
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -63,6 +63,29 @@ class IsolatedClient(FlaskClient):
         return self.post("/stripe/webhook", data=payload, headers=headers).status_code
 
 
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x",
+    "DATABASE_URL": "sqlite://",
+    "STRIPE_SECRET_KEY": "sk_live_x",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "SITE_URL": "http://localhost",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "MAIL_SERVER": "127.0.0.1",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    """The environment production needs (the test client's host, SQLite in memory); returns it so
+    a test can change one setting."""
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in ("TRUSTED_HOSTS", "TRUSTED_PROXIES", "STRIPE_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     config = TestingConfig()

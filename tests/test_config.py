@@ -2,15 +2,32 @@
 
 import pytest
 
-from config import ConfigError, DevelopmentConfig, ProductionConfig, config_from_env
+from config import (
+    ConfigError,
+    DevelopmentConfig,
+    ProductionConfig,
+    config_from_env,
+    database_options,
+)
 
-REQUIRED = [
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-]
+REQUIRED = list(ProductionConfig.REQUIRED)
+PRODUCTION = {
+    "SECRET_KEY": "x",
+    "DATABASE_URL": "postgresql://db/x",
+    "STRIPE_SECRET_KEY": "sk_live_x",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "SITE_URL": "https://www.example.org",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MAIL_SERVER": "smtp.example.org",
+}
+
+
+def test_production_requires_redis_mail_and_its_own_address():
+    """Several hosts share limits, cache and queue through Redis; mail must leave; links are built
+    from SITE_URL. Production refuses to start without any of them."""
+    assert {"REDIS_URL", "MAIL_SERVER", "SITE_URL"} <= set(REQUIRED)
+    assert set(PRODUCTION) == set(REQUIRED)
 
 
 def test_production_names_every_missing_setting(monkeypatch):
@@ -26,7 +43,7 @@ def test_production_names_every_missing_setting(monkeypatch):
 def test_production_names_only_what_is_missing(monkeypatch):
     """A partly configured production names just the settings still missing."""
     for name in REQUIRED:
-        monkeypatch.setenv(name, "x")
+        monkeypatch.setenv(name, PRODUCTION[name])
     monkeypatch.delenv("STRIPE_WEBHOOK_SECRET")
     with pytest.raises(ConfigError) as error:
         ProductionConfig()
@@ -37,10 +54,44 @@ def test_production_names_only_what_is_missing(monkeypatch):
 def test_production_starts_with_everything(monkeypatch):
     """With every setting present, production builds and turns on HSTS and secure cookies."""
     for name in REQUIRED:
-        monkeypatch.setenv(name, "postgresql://db/x" if name == "DATABASE_URL" else "x")
+        monkeypatch.setenv(name, PRODUCTION[name])
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
     config = ProductionConfig()
     assert config.HSTS and config.SESSION_COOKIE_SECURE
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql://db/x"
+    # Only the site's own host name is answered unless TRUSTED_HOSTS lists more.
+    assert config.TRUSTED_HOSTS == ["www.example.org"]
+
+
+def test_trusted_hosts_and_proxies_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.org, www.example.org")
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    config = DevelopmentConfig()
+    assert config.TRUSTED_HOSTS == ["example.org", "www.example.org"]
+    assert config.TRUSTED_PROXIES == 2
+    monkeypatch.delenv("TRUSTED_HOSTS")
+    monkeypatch.delenv("TRUSTED_PROXIES")
+    assert DevelopmentConfig().TRUSTED_HOSTS is None
+    assert DevelopmentConfig().TRUSTED_PROXIES == 0
+
+
+def test_limits_can_be_tuned_from_the_environment(monkeypatch):
+    """Per-IP limits and the card-testing pause are settings an operator can change."""
+    monkeypatch.setenv("RATELIMIT_SUPPORT_IP", "50 per hour")
+    monkeypatch.setenv("DECLINES_BEFORE_PAUSE", "5")
+    config = DevelopmentConfig()
+    assert config.RATELIMIT_SUPPORT_IP == "50 per hour"
+    assert config.DECLINES_BEFORE_PAUSE == 5
+
+
+def test_postgresql_connections_time_out():
+    """On PostgreSQL a connection attempt and every statement have a deadline (seconds)."""
+    options = database_options("postgresql+psycopg://db/x", 5, 15)
+    assert options["connect_args"] == {
+        "connect_timeout": 5,
+        "options": "-c statement_timeout=15000",
+    }
+    assert "connect_args" not in database_options("sqlite:///x.sqlite", 5, 15)
 
 
 def test_development_defaults_to_sqlite_and_memory_cache(monkeypatch):

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..payments.gateway import GatewayError, IdempotencyConflict
 from ..services import billing
+from ..urls import external_url
 from . import bp
 from .forms import ChangeSupportForm
 from .messages import CONFLICT, DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE, refusal_message
@@ -74,7 +75,7 @@ def card():
     g.stripe_js = True
     return render_template(
         "billing/card.html", client_secret=secret, error=None,
-        return_url=url_for("billing.card_saved", lang=g.lang, _external=True),
+        return_url=external_url("billing.card_saved", lang=g.lang),
     )  # fmt: skip
 
 
@@ -106,7 +107,7 @@ def pay_now():
     return render_template(
         "billing/pay_now.html", due=due, processing=due.processing,
         client_secret=due.client_secret, error=DECLINE_MESSAGES.get(request.args.get("failed", "")),
-        return_url=url_for("billing.paid", lang=g.lang, _external=True),
+        return_url=external_url("billing.paid", lang=g.lang),
         refresh_url=url_for("billing.paid", lang=g.lang, payment_intent=due.payment_intent_id),
     )  # fmt: skip
 

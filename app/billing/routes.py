@@ -18,6 +18,7 @@ from ..currency import preset_amounts, support_currency
 from ..extensions import limiter
 from ..payments.gateway import GatewayError
 from ..services import checkout, prompts
+from ..urls import external_url
 from . import bp
 from .forms import SupportForm
 from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
@@ -126,7 +127,7 @@ def _payment_page(attempt, secret, error=None):
     g.stripe_js = True
     return render_template(
         "billing/pay.html", attempt=attempt, client_secret=secret, error=error,
-        return_url=url_for("billing.done", lang=g.lang, key=attempt.key, _external=True),
+        return_url=external_url("billing.done", lang=g.lang, key=attempt.key),
     )  # fmt: skip
 
 

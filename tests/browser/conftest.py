@@ -96,7 +96,7 @@ class Account:
     password: str
 
 
-def _server_env(database: Path, emulator_port: int) -> dict[str, str]:
+def _server_env(database: Path, emulator_port: int, port: int | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
     env.update(
         APP_ENV="development",
@@ -230,7 +230,7 @@ def site(request, tmp_path_factory, database_template) -> Iterator[Site]:
     database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
     _copy_database(database_template, database)
     port, emulator_port = _free_port(), _free_port()
-    env = _server_env(database, emulator_port)
+    env = _server_env(database, emulator_port, port)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     emulator = _start(
         [sys.executable, "-m", "stripe_emulator", "--host", HOST, "--port", str(emulator_port),

@@ -177,18 +177,10 @@ def test_security_headers(client):
     assert "Content-Security-Policy" in client.get("/en/nope").headers
 
 
-def test_hsts_in_production(monkeypatch):
+def test_hsts_in_production(production_env):
     """Production adds HSTS."""
     from app import create_app
     from config import ProductionConfig
 
-    for name in (
-        "SECRET_KEY",
-        "STRIPE_SECRET_KEY",
-        "STRIPE_PUBLISHABLE_KEY",
-        "STRIPE_WEBHOOK_SECRET",
-    ):
-        monkeypatch.setenv(name, "x")
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
     app = create_app(ProductionConfig())
     assert "max-age" in app.test_client().get("/healthz").headers["Strict-Transport-Security"]
