@@ -144,6 +144,8 @@ class Config:
             value = _env(name)
             if value is not None:
                 setattr(self, name, int(value) if isinstance(getattr(self, name), int) else value)
+        # The job queue (Huey): Redis when REDIS_URL is set, else a SQLite file beside the database.
+        self.HUEY_SQLITE_PATH = _env("HUEY_SQLITE_PATH", str(BASE_DIR / "instance" / "huey.sqlite"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:
             self.CACHE_TYPE = "RedisCache"

@@ -11,6 +11,8 @@ from config import Config, config_from_env, database_options
 
 from . import auth, errors, i18n, pagecache, security, templating
 from .extensions import babel, cache, csrf, db, limiter, migrate
+from .jobs import queue as jobs
+from .jobs import schedule  # noqa: F401 - declares the scheduled jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     cache.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
+    jobs.init_app(app)
 
     from .accounts import bp as accounts_bp
     from .billing import bp as billing_bp

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .extensions import db
+from .jobs.cli import worker_command
 from .models import Article, Role
 from .payments import get_gateway
 from .payments.gateway import GatewayError
@@ -163,6 +164,7 @@ def demo_seed_command(supporters: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(worker_command)
     app.cli.add_command(demo_cli)
     app.cli.add_command(stripe_cli)
     app.cli.add_command(content_cli)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import cache, db, limiter
+from app.jobs.queue import queue_of, run_queued
 from config import TestingConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,7 +31,8 @@ class IsolatedClient(FlaskClient):
 
     With a Stripe emulator attached, the webhooks Stripe would send about what a request did are
     delivered to `/stripe/webhook` once the request has finished (its transaction committed), as
-    Stripe delivers them: asynchronously, over the same route.
+    Stripe delivers them: asynchronously, over the same route. Then the jobs the request queued
+    run, as the worker would run them.
     """
 
     emulator = None
@@ -41,6 +43,8 @@ class IsolatedClient(FlaskClient):
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if self.emulator is not None and not self._delivering:
             self.deliver_webhooks()
+        if not self._delivering:
+            run_queued(self.application)  # the worker's part: mail delivery, for one
         return response
 
     def deliver_webhooks(self, rounds: int = 10) -> int:
@@ -123,6 +127,7 @@ def db_session(request):
         try:
             yield db.session
         finally:
+            queue_of(app).huey.flush()  # jobs of rows this test wrote, which are rolled back
             db.session.remove()
             db.session = original
             transaction.rollback()

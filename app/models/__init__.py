@@ -11,7 +11,7 @@ from .billing import (
     WebhookEvent,
 )
 from .content import Article, ArticleRelated, Section, Tag, article_tags
-from .mail import OutboxMessage
+from .mail import JobRun, MailState, OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
 from .prompts import Prompt, PromptStat
 
@@ -20,6 +20,8 @@ __all__ = [
     "ArticleRelated",
     "AttemptStatus",
     "AuditEntry",
+    "JobRun",
+    "MailState",
     "Membership",
     "MembershipChange",
     "MembershipStatus",

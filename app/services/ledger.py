@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import WebhookEvent
+from ..models import User, WebhookEvent
 from ..payments import get_gateway
 from ..payments.gateway import InvalidSignature, MalformedEvent
 from .billing_events import HANDLERS, CustomerNotLinked, customer_of
@@ -104,6 +104,22 @@ def apply_parked(customer_id: str) -> int:
         .order_by(WebhookEvent.created, WebhookEvent.received_at)
     ).all()
     return sum(apply_event(event_id).outcome == "applied" for event_id in ids)
+
+
+def linked_parked_customers() -> list[str]:
+    """Customers with parked events who are linked to a reader by now."""
+    return list(
+        db.session.scalars(
+            select(WebhookEvent.customer_id)
+            .where(
+                WebhookEvent.state == "parked",
+                WebhookEvent.customer_id.in_(
+                    select(User.stripe_customer_id).where(User.stripe_customer_id.is_not(None))
+                ),
+            )
+            .distinct()
+        )
+    )
 
 
 def replay(event_id: str) -> Delivery:

@@ -1,19 +1,30 @@
-"""Outgoing email in the recipient's language: SMTP when configured, else the log and the outbox."""
+"""Outgoing email in the recipient's language, through the outbox and the job queue.
+
+`send_email` writes the message to the outbox (queued) in the caller's transaction and queues its
+delivery for after the commit: a message is never lost to a restart, and never sent for work that
+was rolled back. The worker's `deliver` hands it to the mail server, retrying with backoff, and
+records each attempt on the row: sent, failed after its last retry, or — with no mail server, as in
+development — kept in the outbox only.
+"""
 
 import logging
 import smtplib
-from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import OutboxMessage
+from ..jobs.queue import enqueue, job
+from ..models import MailState, OutboxMessage
 
 log = logging.getLogger(__name__)
-_smtp_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="smtp")
+
+DELIVER_JOB = "deliver-mail"
+SMTP_TIMEOUT = 20  # seconds
 
 SUBJECTS = {
     "confirm_email": _l("Confirm your email address"),
@@ -21,6 +32,21 @@ SUBJECTS = {
     "change_email": _l("Confirm your new email address"),
     "set_password": _l("Set your Enab Baladi password"),
 }
+
+# Where each state may go: only a queued message is ever delivered, so a delivery job that runs
+# twice (a lost message queued again, a retry racing a sweep) sends it once.
+TRANSITIONS = {
+    MailState.QUEUED: frozenset({MailState.SENT, MailState.FAILED, MailState.KEPT}),
+    MailState.SENT: frozenset(),
+    MailState.FAILED: frozenset({MailState.QUEUED}),
+    MailState.KEPT: frozenset(),
+}
+
+
+def set_state(message: OutboxMessage, to: MailState) -> None:
+    if to not in TRANSITIONS[message.state]:
+        raise ValueError(f"message {message.id}: {message.state} cannot become {to}")
+    message.state = to
 
 
 def render_email(template: str, lang: str, **context) -> tuple[str, str]:
@@ -31,31 +57,79 @@ def render_email(template: str, lang: str, **context) -> tuple[str, str]:
     return subject, body
 
 
-def send_email(to: str, template: str, lang: str, **context) -> None:
-    """Render and send one message; SMTP sends happen off the request thread."""
+def send_email(to: str, template: str, lang: str, **context) -> OutboxMessage:
+    """Write the message to the outbox; the worker delivers it once the caller commits."""
     subject, body = render_email(template, lang, **context)
+    message = OutboxMessage(to=to, subject=subject, body=body, lang=lang, state=MailState.QUEUED,
+                            attempts=0)  # fmt: skip
+    db.session.add(message)
+    db.session.flush()
+    enqueue(db.session, DELIVER_JOB, message.id)
+    return message
+
+
+def retry(message: OutboxMessage) -> None:
+    """Staff send a failed message again (one more round of attempts)."""
+    set_state(message, MailState.QUEUED)
+    message.last_error = None
+    enqueue(db.session, DELIVER_JOB, message.id)
+
+
+@job(DELIVER_JOB, retries=5, retry_delay=30, retry_backoff=2)
+def deliver(message_id: int, final: bool = True) -> str:
+    """Hand one queued message to the mail server (the worker runs this). The row is locked while
+    it is sent, so a second delivery of the same message waits and then finds it sent. A failure
+    is recorded and raised, so the queue retries it; after the last retry it is marked failed."""
+    message = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+    )
+    if message is None or message.state != MailState.QUEUED:
+        db.session.rollback()
+        return "nothing to send"
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        log.info("email to %s: %s\n%s", to, subject, body)
-        db.session.add(OutboxMessage(to=to, subject=subject, body=body, lang=lang))
-        return
-    message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    settings = {key: config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
-                                                 "MAIL_PASSWORD", "MAIL_USE_TLS")}  # fmt: skip
-    _smtp_pool.submit(_deliver, message, settings)
-
-
-def _deliver(message: EmailMessage, settings: dict) -> None:
+        log.info(
+            "email to %s (no mail server; kept in the outbox): %s", message.to, message.subject
+        )
+        set_state(message, MailState.KEPT)
+        db.session.commit()
+        return "kept"
+    message.attempts += 1
     try:
-        with smtplib.SMTP(settings["MAIL_SERVER"], settings["MAIL_PORT"], timeout=20) as smtp:
-            if settings["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if settings["MAIL_USERNAME"]:
-                smtp.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send email to %s", message["To"])
+        _smtp_send(_email_of(message, config["MAIL_DEFAULT_SENDER"]), config)
+    except (OSError, smtplib.SMTPException) as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if final:
+            set_state(message, MailState.FAILED)
+        db.session.commit()
+        log.warning("email %s to %s not sent (attempt %s): %s", message.id, message.to,
+                    message.attempts, error)  # fmt: skip
+        if final:
+            return "failed"
+        raise
+    set_state(message, MailState.SENT)
+    message.sent_at = datetime.now(UTC)
+    message.last_error = None
+    db.session.commit()
+    return "sent"
+
+
+def _email_of(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
+    email["Content-Language"] = message.lang  # after the body: setting it clears Content-*
+    return email
+
+
+def _smtp_send(email: EmailMessage, config) -> None:
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)

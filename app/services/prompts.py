@@ -1,11 +1,13 @@
 """The support prompt: the active copy per language, its amount choices, and first-party counting."""
 
 import logging
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,6 +21,9 @@ from ..pagecache import bump_content_version, content_version
 log = logging.getLogger(__name__)
 EVENTS = ("impressions", "clicks")
 REDIS_KEY = "prompt-stats"
+FLUSHING_PREFIX = REDIS_KEY + ":flushing:"
+# A flush takes well under a second; a key this old belongs to one that crashed.
+ABANDONED_FLUSH_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -86,21 +91,39 @@ def record_prompt_event(prompt_id: int, event: str, day: date | None = None) -> 
     return True
 
 
-def flush_prompt_counts() -> int:
-    """Move counts gathered in Redis into the database; returns the number of fields moved."""
+def flush_prompt_counts(now: float | None = None) -> int:
+    """Move counts gathered in Redis into the database; returns the number of fields moved.
+
+    Each flush renames the live hash to a key of its own (a timestamp and a random part), so that
+    counting goes on in a new hash meanwhile and a second flush never overwrites the first one's.
+    A key left behind by a flush that crashed is drained first, once it is older than a flush can
+    take; renaming it to our own key first is the claim, so two flushes never drain it both.
+    (A crash between the database commit and the key's deletion counts that key twice: the price of
+    never losing one.)"""
     redis = _redis()
     if redis is None:
         return 0
-    pending = REDIS_KEY + ":flushing"
-    if not redis.exists(REDIS_KEY):
+    now = time.time() if now is None else now
+    moved = 0
+    for key in redis.scan_iter(match=FLUSHING_PREFIX + "*"):
+        started = float(key.decode().removeprefix(FLUSHING_PREFIX).split(":")[0])
+        if now - started > ABANDONED_FLUSH_SECONDS:
+            moved += _drain(redis, key, now)
+    return moved + _drain(redis, REDIS_KEY, now)
+
+
+def _drain(redis, key, now: float) -> int:
+    own = f"{FLUSHING_PREFIX}{now:.3f}:{uuid.uuid4().hex}"
+    try:
+        redis.rename(key, own)
+    except ResponseError:  # no such key: nothing counted since, or another flush claimed it
         return 0
-    redis.rename(REDIS_KEY, pending)
-    fields = redis.hgetall(pending)
+    fields = redis.hgetall(own)
     for field, value in fields.items():
         prompt_id, day, event = field.decode().split(":")
         _add_counts(int(prompt_id), date.fromisoformat(day), {event: int(value)})
     db.session.commit()
-    redis.delete(pending)
+    redis.delete(own)
     return len(fields)
 
 

@@ -101,6 +101,9 @@ def _server_env(database: Path, emulator_port: int, port: int | None = None) -> 
     env.update(
         APP_ENV="development",
         DATABASE_URL=f"sqlite:///{database}",
+        HUEY_SQLITE_PATH=str(database.with_suffix(".huey.sqlite")),
+        # Links and Stripe's return addresses are built from it.
+        SITE_URL=f"http://{HOST}:{port}" if port else "http://127.0.0.1:5000",
         SECRET_KEY=secrets.token_hex(32),
         FLASK_APP="wsgi",
         STRIPE_EMULATOR_PORT=str(emulator_port),

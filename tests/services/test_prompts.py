@@ -1,5 +1,6 @@
 """Prompt impressions and clicks, counted first-party."""
 
+import time
 from datetime import date
 
 import pytest
@@ -89,9 +90,13 @@ def redis_counts(app, monkeypatch):
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (counts fall back to the database)")
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    client.delete(prompts.REDIS_KEY, prompts.REDIS_KEY + ":flushing")
+
+    def clear():
+        client.delete(prompts.REDIS_KEY, *client.keys(prompts.FLUSHING_PREFIX + "*"))
+
+    clear()
     yield client
-    client.delete(prompts.REDIS_KEY, prompts.REDIS_KEY + ":flushing")
+    clear()
 
 
 def test_redis_counts_flush_into_the_database(redis_counts):
@@ -104,3 +109,38 @@ def test_redis_counts_flush_into_the_database(redis_counts):
     assert prompts.flush_prompt_counts() == 1
     assert stat(prompt.id, day).impressions == 2
     assert prompts.flush_prompt_counts() == 0
+
+
+def test_a_flush_left_by_a_crash_is_drained_and_new_counts_are_kept(redis_counts):
+    """A flush that crashed after renaming left its counts under its own key: the next flush
+    drains that key once it is old enough, and the counts gathered since are kept as well (a fixed
+    ":flushing" key would have been overwritten by the next rename)."""
+    prompt = en_prompt()
+    day = date(2026, 3, 4)
+    crashed = f"{prompts.FLUSHING_PREFIX}{time.time() - 3600:.3f}:crashed"
+    redis_counts.hset(crashed, f"{prompt.id}:{day.isoformat()}:impressions", 5)
+    prompts.record_prompt_event(prompt.id, "impressions", day)
+    assert prompts.flush_prompt_counts() == 2
+    assert stat(prompt.id, day).impressions == 6
+    assert redis_counts.keys(prompts.FLUSHING_PREFIX + "*") == []
+
+
+def test_a_flush_in_progress_is_left_to_its_owner(redis_counts):
+    """A key a flush renamed a moment ago is that flush's; another flush does not drain it too."""
+    prompt = en_prompt()
+    day = date(2026, 3, 4)
+    running = f"{prompts.FLUSHING_PREFIX}{time.time():.3f}:running"
+    redis_counts.hset(running, f"{prompt.id}:{day.isoformat()}:clicks", 3)
+    assert prompts.flush_prompt_counts() == 0
+    assert redis_counts.hget(running, f"{prompt.id}:{day.isoformat()}:clicks") == b"3"
+
+
+def test_two_flushes_never_count_one_key_twice(redis_counts):
+    """Each flush claims a key by renaming it; the second finds nothing left to move."""
+    prompt = en_prompt()
+    day = date(2026, 3, 4)
+    for _ in range(4):
+        prompts.record_prompt_event(prompt.id, "clicks", day)
+    assert prompts.flush_prompt_counts() == 1
+    assert prompts.flush_prompt_counts() == 0
+    assert stat(prompt.id, day).clicks == 4

@@ -1,0 +1,161 @@
+"""What runs by itself, and the claim that makes each run happen once per period.
+
+Huey's scheduler runs inside every consumer not started with `--no-periodic`; production runs one
+such consumer, but a second one (a deploy overlapping the old host, an operator's mistake) would
+enqueue every periodic job again. Each run therefore first claims its period — a row of
+`job_runs`, unique by job and period — and a run whose period is already claimed does nothing.
+The period is read from the clock when the run starts: two enqueues of the same minute that start
+in different periods (a backlog across the boundary) both run, which every job here tolerates (each
+is idempotent; the claim keeps them from running once per scheduler).
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import AttemptStatus, JobRun, MailState, OutboxMessage, PaymentAttempt, WebhookEvent
+from ..payments.gateway import GatewayError
+from ..services import checkout, ledger, mail, membership, prompts, reconcile
+from .queue import crontab, enqueue, periodic
+
+log = logging.getLogger(__name__)
+
+MINUTE, HOUR, DAY = "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H", "%Y-%m-%d"
+# Stripe gives up on an incomplete subscription's first payment after 23 hours.
+ABANDONED_AFTER = timedelta(hours=24)
+# A failed webhook event is tried again this often by the scheduler, up to MAX_EVENT_ATTEMPTS.
+EVENT_RETRY_AFTER = timedelta(minutes=5)
+MAX_EVENT_ATTEMPTS = 10
+# A message still queued this long after it was written lost its job (the queue was down).
+MAIL_LOST_AFTER = timedelta(minutes=30)
+
+
+def claim(job: str, period: str) -> JobRun | None:
+    """The run of `job` for `period`, or None when another scheduler's run already claimed it."""
+    run = JobRun(job=job, period=period)
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return run
+
+
+def once_per(period_format: str, job: str, work, now: datetime | None = None) -> str:
+    """Run `work()` if this period of `job` is unclaimed; record what it returned."""
+    period = (now or datetime.now(UTC)).strftime(period_format)
+    run = claim(job, period)
+    if run is None:
+        log.info("%s for %s already ran; skipped", job, period)
+        return "skipped"
+    result = str(work())
+    run.finished_at = datetime.now(UTC)
+    run.result = result[:2000]
+    db.session.commit()
+    return result
+
+
+@periodic("flush-prompt-counts", crontab(minute="*"))
+def flush_prompt_counts() -> str:
+    return once_per(MINUTE, "flush-prompt-counts", lambda: prompts.flush_prompt_counts())
+
+
+@periodic("expire-comps", crontab(minute="7"))
+def expire_comps() -> str:
+    def work():
+        ended = membership.expire_comps()
+        db.session.commit()
+        return ended
+
+    return once_per(HOUR, "expire-comps", work)
+
+
+@periodic("reconcile", crontab(minute="17", hour="3"))
+def nightly_reconcile() -> str:
+    def work():
+        report = reconcile.reconcile(days=3)
+        return (f"{len(report.changed)} changed, {len(report.events_applied)} applied, "
+                f"{len(report.events_failed)} failed")  # fmt: skip
+
+    return once_per(DAY, "reconcile", work)
+
+
+@periodic("expire-abandoned-attempts", crontab(minute="37"))
+def expire_abandoned_attempts() -> str:
+    """Ask Stripe about attempts older than its incomplete window, so a missed webhook does not
+    leave one waiting (the return page's own check: it settles them as paid or expired)."""
+
+    def work():
+        cutoff = datetime.now(UTC) - ABANDONED_AFTER
+        attempts = db.session.scalars(
+            select(PaymentAttempt)
+            .where(
+                PaymentAttempt.status == AttemptStatus.STARTED,
+                PaymentAttempt.created_at < cutoff,
+                PaymentAttempt.subscription_id.is_not(None),
+            )
+            .limit(500)
+        ).all()
+        outcomes: dict[str, int] = {}
+        for attempt in attempts:
+            try:
+                outcome = checkout.fulfil_attempt(attempt)
+            except GatewayError:
+                db.session.rollback()
+                outcome = "stripe unavailable"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        return ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+
+    return once_per(HOUR, "expire-abandoned-attempts", work)
+
+
+@periodic("retry-webhook-events", crontab(minute="*/10"))
+def retry_webhook_events() -> str:
+    """Failed events again (Stripe retries too, for three days), and parked events whose customer
+    has been linked since."""
+
+    def work():
+        cutoff = datetime.now(UTC) - EVENT_RETRY_AFTER
+        failed = db.session.scalars(
+            select(WebhookEvent.id)
+            .where(
+                WebhookEvent.state == "failed",
+                WebhookEvent.attempts < MAX_EVENT_ATTEMPTS,
+                WebhookEvent.received_at < cutoff,
+            )
+            .order_by(WebhookEvent.created)
+            .limit(500)
+        ).all()
+        applied = sum(ledger.replay(event_id).status == 200 for event_id in failed)
+        parked = sum(ledger.apply_parked(customer) for customer in ledger.linked_parked_customers())
+        return f"{applied} of {len(failed)} failed events applied, {parked} parked events applied"
+
+    return once_per("%Y-%m-%dT%H:%M", "retry-webhook-events", work)
+
+
+@periodic("requeue-lost-mail", crontab(minute="*/10"))
+def requeue_lost_mail() -> str:
+    """Messages written but never handed to the queue (it was down at the time) are queued again;
+    delivering is idempotent, so one that was only slow is not sent twice."""
+
+    def work():
+        cutoff = datetime.now(UTC) - MAIL_LOST_AFTER
+        lost = db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == MailState.QUEUED,
+                OutboxMessage.attempts == 0,
+                OutboxMessage.created_at < cutoff,
+            )
+            .limit(1000)
+        ).all()
+        for message_id in lost:
+            enqueue(db.session, mail.DELIVER_JOB, message_id)
+        db.session.commit()
+        return f"{len(lost)} messages queued again"
+
+    return once_per("%Y-%m-%dT%H:%M", "requeue-lost-mail", work)
