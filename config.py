@@ -84,6 +84,8 @@ class Config:
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
     RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    RATELIMIT_TWO_FACTOR_IP = "20 per minute; 100 per hour"
+    RATELIMIT_TWO_FACTOR_ACCOUNT = "5 per minute; 20 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SUPPORT_IP = "10 per hour"
     RATELIMIT_SUPPORT_ACCOUNT = "5 per hour"
@@ -130,6 +132,9 @@ class Config:
         # one-time gifts: twelve times it; see app/currency.py).
         self.SUPPORT_MAX_MONTHLY = int(_env("SUPPORT_MAX_MONTHLY", "10000") or 10000)
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
+        # Staff and admins give a one-time code after their password (always once enrolled).
+        default_2fa = "1" if self.ENV_NAME == "production" else "0"
+        self.STAFF_TWO_FACTOR = _env("STAFF_TWO_FACTOR", default_2fa) not in ("0", "false", "no")
         # Behind a load balancer or nginx: how many proxies in front of us set X-Forwarded-For and
         # X-Forwarded-Proto (werkzeug's ProxyFix trusts that many hops). 0: the client is the peer.
         self.TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or 0)

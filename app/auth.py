@@ -1,12 +1,21 @@
-"""Sign-in plumbing: Flask-Login's user loader, session versions, role checks, no-cache for personal pages."""
+"""Sign-in plumbing: Flask-Login's user loader, session versions, role checks, the second factor,
+no-cache for personal pages."""
 
+import time
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, request, session, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
 from .extensions import db, login_manager
-from .models import User
+from .models import Role, User
+from .services import two_factor
+
+# The half-signed-in account: its password (or emailed link) checked, its code not yet.
+PENDING = "two_factor_pending"
+PENDING_MAX_AGE = 900  # seconds: time enough to install an authenticator app
+# The account (`id:session version`) whose code this session has checked.
+CHECKED = "two_factor_checked"
 
 
 @login_manager.user_loader
@@ -25,17 +34,87 @@ def load_user(user_id: str) -> User | None:
 @login_manager.unauthorized_handler
 def sign_in_first():
     lang = g.get("lang") or "en"
+    pending = pending_user()
+    if pending is not None:  # half signed in: the code (or enrolling) is what is missing
+        return redirect(url_for(_code_page(pending), lang=lang))
     return redirect(url_for("accounts.login", lang=lang, next=request.full_path.rstrip("?")))
 
 
+def _code_page(user: User) -> str:
+    return "accounts.second_factor" if user.totp_secret else "accounts.two_factor_setup"
+
+
+def sign_in(user: User, remember: bool = False, next_url: str = "", code_checked: bool = False):
+    """Sign `user` in, in a fresh session. An account that needs a code not checked yet is only
+    half signed in: nothing but the code page knows it. Returns that page's address, or None
+    when signed in."""
+    session.clear()
+    if two_factor.required_for(user) and not code_checked:
+        logout_user()  # and a remember cookie from before goes too
+        session[PENDING] = {"uid": user.id, "v": user.session_version, "remember": remember,
+                            "next": next_url, "at": int(time.time())}  # fmt: skip
+        return url_for(_code_page(user), lang=g.get("lang") or user.language)
+    login_user(user, remember=remember)
+    if code_checked:
+        session[CHECKED] = user.get_id()
+    return None
+
+
+def pending_user() -> User | None:
+    """The half-signed-in account of this session, while its sign-in is recent and current."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    user = db.session.get(User, pending.get("uid") or 0)
+    if user is None or not user.is_active or user.session_version != pending.get("v"):
+        return None
+    return user
+
+
+def finish_sign_in(user: User) -> str:
+    """The half-signed-in `user` has given their code: sign them in; returns where they were going."""
+    pending = session.get(PENDING) or {}
+    sign_in(user, remember=bool(pending.get("remember")), code_checked=True)
+    return pending.get("next") or ""
+
+
+def mark_code_checked(user: User) -> None:
+    """`user`, signed in, has just proved their code (enrolling): this session counts as checked."""
+    session[CHECKED] = user.get_id()
+
+
+def code_checked() -> bool:
+    return current_user.is_authenticated and session.get(CHECKED) == current_user.get_id()
+
+
 def staff_required(view):
-    """Staff and admins only; anyone else gets 404, signed-out readers the sign-in page."""
+    """Staff and admins only; anyone else gets 404, signed-out readers the sign-in page. A staff
+    session whose code is required but unchecked (a remember cookie, a new role, the setting
+    just turned on) goes back to half signed in and is asked for it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not current_user.is_staff:
+            abort(404)
+        if two_factor.required_for(current_user) and not code_checked():
+            user = current_user._get_current_object()
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            here = request.full_path.rstrip("?") if request.method == "GET" else ""
+            return redirect(sign_in(user, remember=remember in request.cookies, next_url=here))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    """Admins only (staff too get 404)."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role != Role.ADMIN:
             abort(404)
         return view(*args, **kwargs)
 
@@ -48,7 +127,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def personal_pages_are_private(response):
-        if "_user_id" in session:
+        if "_user_id" in session or PENDING in session:
             response.headers["Cache-Control"] = "private, no-store"
             response.vary.add("Cookie")
         return response

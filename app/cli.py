@@ -14,7 +14,7 @@ from .jobs.cli import worker_command
 from .models import Article, Role
 from .payments import get_gateway
 from .payments.gateway import GatewayError
-from .services import accounts, demo, importer, membership, prompts, reconcile
+from .services import accounts, demo, importer, membership, prompts, reconcile, two_factor
 
 SAMPLE_POSTS = Path(__file__).resolve().parent / "sample_content" / "posts.json"
 
@@ -119,6 +119,19 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
     if created and not current_app.config.get("MAIL_SERVER"):
         # No mail server (development): the link would only reach the outbox, which needs staff.
         click.echo(f"Set the password here within an hour: {accounts.password_link(user)}")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Turn off EMAIL's two-factor sign-in (a lost phone and no admin to reset it); audited."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    two_factor.reset_from_shell(user)
+    click.echo(
+        f"Two-factor sign-in of {user.email} is off; they set it up again at their next sign-in."
+    )
 
 
 @stripe_cli.command("setup")

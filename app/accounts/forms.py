@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -106,3 +114,29 @@ class ReadingModeForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
+
+
+class EnrolCodeForm(FlaskForm):
+    """The first code from the app, proving it holds the new secret."""
+
+    code = StringField(
+        _l("The 6-digit code your app shows"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"},
+    )
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
+
+
+class SecondFactorForm(FlaskForm):
+    """At sign-in: the app's current code, or one of the recovery codes."""
+
+    code = StringField(
+        _l("The 6-digit code from your app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "dir": "ltr", "autofocus": True},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class ResetTwoFactorForm(SecondFactorForm):
+    submit = SubmitField(_l("Turn off two-factor sign-in"))

@@ -3,8 +3,9 @@
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
+from ..auth import code_checked, sign_in
 from ..extensions import limiter
 from ..models import ReadingMode
 from ..payments.gateway import GatewayError
@@ -44,9 +45,9 @@ def _home():
     return url_for("readers.home", lang=g.lang)
 
 
-def _sign_in(user, remember: bool = False) -> None:
-    session.clear()  # a fresh session at every sign-in
-    login_user(user, remember=remember)
+def _sign_in(user, remember: bool = False, next_url: str = "", checked: bool = False) -> str | None:
+    """A fresh session at every sign-in; for an account that needs its code, the page asking for it."""
+    return sign_in(user, remember=remember, next_url=next_url, code_checked=checked)
 
 
 @bp.route("/<lang>/register", methods=["GET", "POST"])
@@ -75,8 +76,8 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            _sign_in(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, _home()))
+            target = safe_next(form.next.data, _home())
+            return redirect(_sign_in(user, form.remember.data, next_url=target) or target)
         form.password.errors.append(_("That email and password do not match an account."))
     return render_template("accounts/login.html", form=form)
 
@@ -108,9 +109,9 @@ def reset_password(token):
     form = ResetForm()
     if form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
-        _sign_in(user)
+        code_page = _sign_in(user)
         flash(_("Your password has been changed."))
-        return redirect(url_for("accounts.account", lang=g.lang))
+        return redirect(code_page or url_for("accounts.account", lang=g.lang))
     return render_template("accounts/reset.html", form=form)
 
 
@@ -167,10 +168,11 @@ def change_password():
             form.current.errors.append(_("Your current password is not right."))
         else:
             user = current_user._get_current_object()
+            checked = code_checked()
             accounts.set_password(user, form.password.data)
-            _sign_in(user)
+            code_page = _sign_in(user, checked=checked)
             flash(_("Your password has been changed."))
-            return redirect(url_for("accounts.account", lang=g.lang))
+            return redirect(code_page or url_for("accounts.account", lang=g.lang))
     return render_template("accounts/password.html", form=form)
 
 

@@ -14,6 +14,7 @@ from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import JobRun, MailState, OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
 from .prompts import Prompt, PromptStat
+from .two_factor import RecoveryCode
 
 __all__ = [
     "Article",
@@ -32,6 +33,7 @@ __all__ = [
     "Prompt",
     "PromptStat",
     "ReadingMode",
+    "RecoveryCode",
     "Refund",
     "Role",
     "Section",

@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):
     # Bumped by sign-out and password changes: every older session or remember cookie is refused.
     session_version: Mapped[int] = mapped_column(default=1)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Two-factor sign-in (staff): the TOTP secret once enrolled, the last time-step accepted (so a
+    # code is good once) and failed code tries since the last good one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    totp_failures: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )

@@ -7,10 +7,11 @@ from ..models import AuditEntry, User
 
 
 def record(
-    actor: User, action: str, target: str = "", subject: User | None = None, **details
+    actor: User | None, action: str, target: str = "", subject: User | None = None, **details
 ) -> None:
-    """Note that `actor` did `action` (committed with the change it describes)."""
-    db.session.add(AuditEntry(actor_id=actor.id, action=action, target=target[:255],
+    """Note that `actor` (None: someone at the shell) did `action` (committed with the change it
+    describes)."""
+    db.session.add(AuditEntry(actor_id=actor.id if actor else None, action=action, target=target[:255],
                               subject_id=subject.id if subject else None, details=details))  # fmt: skip
 
 

@@ -64,10 +64,12 @@ def audit_log():
 @bp.get("/<lang>/staff/outbox")
 @staff_required
 def outbox():
-    """Messages the site would have emailed, when no SMTP server is configured (development)."""
+    """The messages the site sends and their delivery. Bodies only outside production: they carry
+    set-password and reset links, which are the accounts themselves."""
     messages = db.session.scalars(
         select(OutboxMessage)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(100)
     ).all()
-    return render_template("staff/outbox.html", messages=messages)
+    show_bodies = current_app.config["ENV_NAME"] != "production"
+    return render_template("staff/outbox.html", messages=messages, show_bodies=show_bodies)

@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import currency as money_units
-from ..auth import staff_required
+from ..auth import admin_required, staff_required
 from ..extensions import db
 from ..models import User
-from ..services import accounts, audit, membership, money, supporters
+from ..services import audit, membership, money, staff, supporters
 from . import bp
 from .forms import GrantForm, SupporterFilterForm
 
@@ -115,10 +115,16 @@ def revoke(user_id):
 
 
 @bp.post("/<lang>/staff/supporters/<int:user_id>/set-password-email")
-@staff_required
+@admin_required
 def resend_set_password(user_id):
     user = _supporter(user_id)
-    audit.record(current_user, "resend set-password email", user.email, subject=user)
-    accounts.send_set_password_link(user)
-    flash(_("The set-password email has been sent again."))
+    try:
+        staff.resend_set_password_link(current_user, user)
+    except staff.StaffAccount:
+        flash(_("Staff and admin accounts set their own passwords: no link is sent for them. "
+                "They can use “Forgot your password?” on the sign-in page."))  # fmt: skip
+    except staff.NotAllowed:
+        flash(_("This account has been deleted."))
+    else:
+        flash(_("The set-password email has been sent again."))
     return redirect(url_for("staff.supporter", lang=g.lang, user_id=user.id))

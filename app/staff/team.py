@@ -1,29 +1,16 @@
-"""Staff accounts, managed by admins only."""
-
-from functools import wraps
+"""Staff accounts, managed by admins only: roles and two-factor resets, each audited."""
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import staff_required
+from ..auth import admin_required
 from ..extensions import db
 from ..models import Role, User
-from ..services import accounts, audit
+from ..services import accounts, staff, two_factor
 from . import bp
 from .forms import StaffAccountForm
-
-
-def admin_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/<lang>/staff/team", methods=["GET", "POST"])
@@ -32,12 +19,11 @@ def team():
     form = StaffAccountForm()
     if form.validate_on_submit():
         role = Role(form.role.data)
-        user = accounts.find_user(form.email.data)
-        created = user is None
-        if created:
-            user = accounts.create_user(form.email.data, None, g.lang, role=role)
-        user.role = role
-        audit.record(current_user, "staff role", user.email, subject=user, role=role.value)
+        try:
+            user, created = staff.appoint(current_user, form.email.data, role, g.lang)
+        except staff.OwnAccount:
+            flash(_("You cannot change your own role: another admin can."))
+            return redirect(url_for("staff.team", lang=g.lang))
         db.session.commit()
         if created:
             accounts.send_set_password_link(user)
@@ -53,11 +39,28 @@ def team():
 @admin_required
 def remove_staff(user_id):
     user = db.session.get(User, user_id) or abort(404)
-    if user.id == current_user.id:
+    try:
+        staff.set_role(current_user, user, Role.READER)
+    except staff.OwnAccount:
         flash(_("You cannot remove your own staff access."))
     else:
-        user.role = Role.READER
-        audit.record(current_user, "staff removed", user.email, subject=user)
         db.session.commit()
         flash(_("%(email)s is no longer staff.", email=user.email))
+    return redirect(url_for("staff.team", lang=g.lang))
+
+
+@bp.post("/<lang>/staff/team/<int:user_id>/two-factor/reset")
+@admin_required
+def reset_two_factor(user_id):
+    """A lost phone: the account enrols again at its next sign-in (and is signed out now)."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        two_factor.reset_for(current_user, user)
+    except two_factor.TwoFactorError:
+        flash(
+            _("You cannot reset your own two-factor sign-in here; use a code on your account page.")
+        )
+    else:
+        flash(_("Two-factor sign-in of %(email)s is reset: they set it up again when they next sign in.",
+                email=user.email))  # fmt: skip
     return redirect(url_for("staff.team", lang=g.lang))

@@ -64,7 +64,8 @@ def test_only_admins_manage_staff(client, people, auth):
     )
     assert accounts.find_user("reader@example.org").role == Role.STAFF
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "staff role"))
-    assert entry.actor.email == "admin@example.org" and entry.details == {"role": "staff"}
+    assert entry.actor.email == "admin@example.org"
+    assert entry.details == {"role": "staff", "previous": "reader"}
 
 
 def x_labels(svg):
