@@ -39,8 +39,8 @@ test: install
 	$(BIN)/mypy
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on $$TEST_DATABASE_URL (the browser tests always use their own SQLite server)"; \
-		$(BIN)/pytest -q -m "not browser"; \
+		echo "== again on $$TEST_DATABASE_URL (the browser and nginx tests always use their own SQLite server)"; \
+		$(BIN)/pytest -q -m "not browser and not nginx"; \
 	fi
 
 test-browser: install

@@ -1,9 +1,13 @@
 """`python -m bench` (`make bench`): the article page against a hello-world app.
 
 Both run under gunicorn (2 sync workers) on local ports, on a throwaway SQLite database with the
-sample content. Each gets a warm-up, then the two alternate for BENCH_ROUNDS rounds (default 3)
-of BENCH_SECONDS seconds (default 5). The load tool is wrk when on PATH, else a Python fallback;
-BENCH_TOOL=wrk|python forces one. BENCH_WARMUP sets the warm-up seconds (default 2).
+sample content. With Debian's nginx installed (scripts/install-nginx.sh), the deployed nginx site
+(deploy/nginx/enab.conf, 2 worker processes) stands in front of the article's gunicorn, and two
+more targets join: the article through nginx (its micro-cache answering) and a static file from
+the same nginx, the ceiling any page through it can reach. Each target gets a warm-up, then they
+alternate for BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS seconds (default 5). The load tool
+is wrk when on PATH, else a Python fallback; BENCH_TOOL=wrk|python forces one. BENCH_WARMUP sets
+the warm-up seconds (default 2).
 
 Missing the targets is reported, not failed: the exit code is non-zero only when it cannot run.
 """
@@ -19,12 +23,13 @@ from pathlib import Path
 from . import BenchError
 from .dashboard import run_dashboard
 from .loadgen import PythonLoad
+from .nginx import Nginx, unavailable
 from .prepare import ARTICLE_PATH, prepare_database
 from .results import Result, machine, summarize, table
-from .servers import Gunicorn, get
+from .servers import HOST, Gunicorn, get
 from .wrk import Wrk, find
 
-TARGETS = ("hello", "article")
+STATIC_PATH = "/static/css/site.css"
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -71,25 +76,25 @@ def choose_tool(wanted: str) -> Wrk | PythonLoad:
     return PythonLoad("wrk not found on PATH")
 
 
-def expect_ok(server: Gunicorn, path: str) -> None:
+def expect_ok(server: Gunicorn | Nginx, path: str) -> None:
     status, body = get(server.port, path)
     if status != 200:
         raise BenchError(
             f"{server.url(path)} answered {status}, expected 200; the page begins:\n"
-            f"{body[:500].decode(errors='replace')}\n-- gunicorn log:\n{server.log_tail()}"
+            f"{body[:500].decode(errors='replace')}\n-- its log:\n{server.log_tail()}"
         )
 
 
 def measure(settings: Settings, tool: Wrk | PythonLoad, urls: dict[str, str]) -> dict:
-    for name in TARGETS:
+    for name, url in urls.items():
         print(f"warm-up {name} ({settings.warmup} s)", flush=True)
-        tool.run(urls[name], settings.warmup)
-    results: dict[str, list[Result]] = {name: [] for name in TARGETS}
+        tool.run(url, settings.warmup)
+    results: dict[str, list[Result]] = {name: [] for name in urls}
     for number in range(1, settings.rounds + 1):
-        for name in TARGETS:
-            result = tool.run(urls[name], settings.seconds)
+        for name, url in urls.items():
+            result = tool.run(url, settings.seconds)
             results[name].append(result)
-            print(f"round {number}/{settings.rounds} {name:<8}{result.line()}", flush=True)
+            print(f"round {number}/{settings.rounds} {name:<14}{result.line()}", flush=True)
     return results
 
 
@@ -107,6 +112,16 @@ def run(settings: Settings) -> None:
         expect_ok(hello, "/")
         urls = {"hello": hello.url("/"), "article": site.url(ARTICLE_PATH)}
         print(f"serving hello on {urls['hello']} and the article on port {site.port}", flush=True)
+        missing = unavailable()
+        if missing:
+            print(f"nginx targets skipped: {missing}", flush=True)
+        else:
+            proxy = stack.enter_context(Nginx(tmp / "nginx", f"{HOST}:{site.port}", workers=2))
+            expect_ok(proxy, ARTICLE_PATH)
+            expect_ok(proxy, STATIC_PATH)
+            urls["nginx article"] = proxy.url(ARTICLE_PATH)
+            urls["nginx static"] = proxy.url(STATIC_PATH)
+            print(f"serving deploy/nginx/enab.conf on port {proxy.port}", flush=True)
         results = measure(settings, tool, urls)
     print()
     print(

@@ -56,9 +56,9 @@ def _verdict(ok: bool) -> str:
 
 
 def table(summaries: dict[str, Summary]) -> str:
-    lines = [f"{'target':<8}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}"]
+    lines = [f"{'target':<14}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}"]
     for name, s in summaries.items():
-        row = f"{name:<8}{s.rps:>11.1f}{s.p50_ms:>10.2f}{s.p99_ms:>10.2f}"
+        row = f"{name:<14}{s.rps:>11.1f}{s.p50_ms:>10.2f}{s.p99_ms:>10.2f}"
         lines.append(row + (f"   ({s.errors} errors)" if s.errors else ""))
     hello, article = summaries["hello"], summaries["article"]
     rps_ratio = article.rps / hello.rps if hello.rps else math.nan
@@ -68,7 +68,18 @@ def table(summaries: dict[str, Summary]) -> str:
         f"{_verdict(rps_ratio >= RPS_TARGET)}), p99 {p99_ratio:.2f}x "
         f"(target <= {P99_TARGET:g}x: {_verdict(p99_ratio <= P99_TARGET)})"
     )
+    if "nginx article" in summaries:
+        proxied, ceiling = summaries["nginx article"], summaries["nginx static"]
+        lines.append(
+            f"nginx article/nginx static: req/s {_ratio(proxied.rps, ceiling.rps)}, "
+            f"p99 {_ratio(proxied.p99_ms, ceiling.p99_ms)}x; "
+            f"nginx article/article: req/s {_ratio(proxied.rps, article.rps)}"
+        )
     return "\n".join(lines)
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}" if base else "n/a"
 
 
 def cpu_model() -> str:

@@ -34,13 +34,17 @@ def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
 
 class Gunicorn:
-    """`gunicorn APP` with two sync workers; use as a context manager."""
+    """`gunicorn APP` with two sync workers, or with the settings of a gunicorn config file
+    (deploy/gunicorn.conf.py, told its port through GUNICORN_BIND); use as a context manager."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, name: str, app: str, env: dict[str, str], log_dir: Path, config: Path | None = None
+    ) -> None:
         self.name = name
         self.app = app
-        self.env = env
         self.port = free_port()
+        self.env = env if config is None else {**env, "GUNICORN_BIND": f"{HOST}:{self.port}"}
+        self.config = config
         self.log_path = log_dir / f"gunicorn-{name}.log"
         self.proc: subprocess.Popen | None = None
 
@@ -57,6 +61,8 @@ class Gunicorn:
             "--log-level", "warning",
             "--graceful-timeout", "5",
         ]  # fmt: skip
+        if self.config is not None:
+            command = [tool("gunicorn"), "--config", str(self.config), self.app]
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 command,
