@@ -46,7 +46,8 @@ test: install
 test-browser: install
 	$(BIN)/pytest -q tests/browser
 
-# The money property of the webhook ledger with 5,000 examples instead of 200 (about half an hour).
+# The money property of the webhook ledger with 5,000 examples instead of 200 (about 15 minutes on
+# two cores).
 test-slow: install
 	HYPOTHESIS_PROFILE=slow $(BIN)/pytest -q tests/webhooks/test_money_properties.py
 
