@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_env, database_options
 
-from . import auth, errors, i18n, pagecache, security, templating
+from . import auth, errors, i18n, pagecache, security, templating, urls
 from .extensions import babel, cache, csrf, db, limiter, migrate
 from .jobs import queue as jobs
 from .jobs import schedule  # noqa: F401 - declares the scheduled jobs
@@ -67,6 +67,7 @@ def create_app(config: Config | str | None = None) -> Flask:
 
     i18n.init_app(app)
     templating.init_app(app)
+    urls.init_app(app)
     pagecache.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -80,3 +80,19 @@ def test_production_answers_only_its_own_host(production_env):
     client = create_app(ProductionConfig()).test_client()
     assert client.get("/healthz", headers={"Host": "localhost"}).status_code in (200, 503)
     assert client.get("/healthz", headers={"Host": "attacker.example"}).status_code == 400
+
+
+def test_static_urls_carry_their_content_version(app, tmp_path, monkeypatch):
+    """Static URLs end in ?v=<hash of the file>: a changed file gets a new URL, so a proxy or CDN
+    may keep each version for a year."""
+    from flask import url_for
+
+    (tmp_path / "site.css").write_text("body { color: black }")
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    with app.test_request_context():
+        first = url_for("static", filename="site.css")
+        assert first.startswith("/static/site.css?v=")
+        (tmp_path / "site.css").write_text("body { color: navy }")
+        second = url_for("static", filename="site.css")
+        assert second != first and second.startswith("/static/site.css?v=")
+        assert "?v=" not in url_for("static", filename="missing.css")
