@@ -81,7 +81,10 @@ def deliver(message_id: int, final: bool = True) -> str:
     it is sent, so a second delivery of the same message waits and then finds it sent. A failure
     is recorded and raised, so the queue retries it; after the last retry it is marked failed."""
     message = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the row as locked, not as last seen
     )
     if message is None or message.state != MailState.QUEUED:
         db.session.rollback()

@@ -1,14 +1,25 @@
 """The overview, its charts, the audit log and the outbox."""
 
-from flask import Response, abort, current_app, g, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import staff_required
 from ..extensions import cache, db
 from ..i18n import format_locale, text_direction
-from ..models import OutboxMessage
-from ..services import audit, metrics
+from ..models import MailState, OutboxMessage
+from ..services import audit, mail, metrics
 from . import bp, charts
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -73,3 +84,18 @@ def outbox():
     ).all()
     show_bodies = current_app.config["ENV_NAME"] != "production"
     return render_template("staff/outbox.html", messages=messages, show_bodies=show_bodies)
+
+
+@bp.post("/<lang>/staff/outbox/<int:message_id>/retry")
+@staff_required
+def retry_message(message_id):
+    """A message that failed after its retries goes to the queue again (the mail server is back)."""
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if message.state != MailState.FAILED:
+        flash(_("Only a message that failed can be sent again."))
+    else:
+        mail.retry(message)
+        audit.record(current_user, "mail sent again", message.to, message_id=message.id)
+        db.session.commit()
+        flash(_("The message is queued again."))
+    return redirect(url_for("staff.outbox", lang=g.lang))
