@@ -4,9 +4,10 @@ Order: the language in the URL (`/<lang>/...`), then the reader's saved choice (
 browser's Accept-Language, then English.
 """
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 LANG_COOKIE = "lang"
 RTL_LANGUAGES = {"ar"}
@@ -60,6 +61,28 @@ def other_language(lang: str) -> str:
     return next(code for code in languages() if code != lang)
 
 
+# Pages whose address names something of one language (a slug): their views find the other
+# language's counterpart themselves.
+LANGUAGE_SPECIFIC = frozenset({"readers.article", "readers.section", "readers.tag"})
+
+
+def same_page_in(lang: str) -> str | None:
+    """This page's address in `lang` (query string kept), for pages whose address means the same in
+    every language: the account, support, sign-in and staff pages."""
+    rule = request.url_rule if has_request_context() else None
+    if rule is None or "GET" not in (rule.methods or ()):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in LANGUAGE_SPECIFIC or "lang" not in rule.arguments:
+        return None
+    try:
+        path = url_for(endpoint, **{**(request.view_args or {}), "lang": lang})
+    except BuildError:
+        return None
+    query = request.query_string.decode() if request.method == "GET" else ""
+    return f"{path}?{query}" if query else path
+
+
 def init_app(app: Flask) -> None:
     @app.url_value_preprocessor
     def pull_lang(endpoint, values):
@@ -82,9 +105,13 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_language():
         lang = current_lang()
-        return {
+        context = {
             "lang": lang,
             "dir": text_direction(lang),
             "other_lang": other_language(lang),
             "language_names": LANGUAGE_NAMES,
         }
+        same_page = same_page_in(other_language(lang))
+        if same_page:  # templates may set a better one (an article's other version)
+            context["other_language_path"] = same_page
+        return context

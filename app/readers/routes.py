@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..extensions import csrf
-from ..i18n import LANG_COOKIE, languages, preferred_language
+from ..i18n import LANG_COOKIE, languages, other_language, preferred_language
 from ..pagecache import cacheable
 from ..services import content, prompts
 from ..urls import safe_next
@@ -62,21 +62,27 @@ def article(slug):
 @bp.get("/<lang>/sections/<slug>")
 @cacheable
 def section(slug):
-    return _listing(content.find_section(g.lang, slug), content.list_section_articles)
+    return _listing(content.find_section(g.lang, slug), content.list_section_articles,
+                    content.counterpart_section, "readers.section")  # fmt: skip
 
 
 @bp.get("/<lang>/tags/<slug>")
 @cacheable
 def tag(slug):
-    return _listing(content.find_tag(g.lang, slug), content.list_tag_articles)
+    return _listing(content.find_tag(g.lang, slug), content.list_tag_articles,
+                    content.counterpart_tag, "readers.tag")  # fmt: skip
 
 
-def _listing(found, list_articles):
-    """A section's or tag's stories, a page at a time."""
+def _listing(found, list_articles, counterpart, endpoint):
+    """A section's or tag's stories, a page at a time; the language link leads to the same
+    section or tag in the other language when there is one."""
     if found is None:
         abort(404)
     page = list_articles(found, request.args.get("page", 1, type=int))
-    return render_template("readers/listing.html", heading=found.name, page=page, **_chrome())
+    other = counterpart(found, other_language(g.lang))
+    other_path = url_for(endpoint, lang=other.lang, slug=other.slug) if other else None
+    return render_template("readers/listing.html", heading=found.name, page=page,
+                           other_language_path=other_path, **_chrome())  # fmt: skip
 
 
 @bp.post("/beacon")

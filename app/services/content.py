@@ -89,6 +89,33 @@ def list_tag_articles(tag: Tag, number: int = 1) -> Page:
     return _paginate(statement, number)
 
 
+def counterpart_section(section: Section, lang: str) -> Section | None:
+    """The section in `lang` that holds most of the other-language versions of `section`'s stories
+    (sections are named per language and carry no link between languages)."""
+    return _counterpart(Section, Article.section_id == section.id, Article.section_id, lang)
+
+
+def counterpart_tag(tag: Tag, lang: str) -> Tag | None:
+    """As `counterpart_section`, for a tag."""
+    tagged = select(article_tags.c.article_id).where(article_tags.c.tag_id == tag.id)
+    return _counterpart(Tag, Article.id.in_(tagged), article_tags.c.tag_id, lang, join_tags=True)
+
+
+def _counterpart(model, belongs, term_column, lang: str, join_tags: bool = False):
+    stories = select(Article.story_key).where(belongs)
+    versions = select(term_column, func.count().label("n")).select_from(Article)
+    if join_tags:
+        versions = versions.join(article_tags, article_tags.c.article_id == Article.id)
+    versions = (
+        versions.where(Article.lang == lang, Article.story_key.in_(stories))
+        .group_by(term_column)
+        .order_by(func.count().desc(), term_column)
+        .limit(1)
+    )
+    row = db.session.execute(versions).first()
+    return db.session.get(model, row[0]) if row and row[0] is not None else None
+
+
 def list_nav_sections(lang: str) -> list[dict]:
     """Sections with stories, busiest first, as plain data cached per content version."""
     key = f"nav:{content_version()}:{lang}"

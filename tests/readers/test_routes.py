@@ -184,3 +184,70 @@ def test_hsts_in_production(production_env):
 
     app = create_app(ProductionConfig())
     assert "max-age" in app.test_client().get("/healthz").headers["Strict-Transport-Security"]
+
+
+def language_link(response) -> str:
+    """Where the language link leads (its `next`)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    html = response.get_data(as_text=True)
+    href = unescape(re.search(r'class="lang-switch"[^>]*href="([^"]+)"', html).group(1))
+    return parse_qs(urlsplit(href).query)["next"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/en/support?amount=500", "/ar/support?amount=500"),
+        ("/ar/login", "/en/login"),
+        ("/en/register", "/ar/register"),
+        ("/en/", "/ar/"),
+    ],
+)
+def test_the_language_link_keeps_the_readers_place(client, path, expected):
+    assert language_link(client.get(path)) == expected
+
+
+def test_the_language_link_of_a_section_leads_to_its_counterpart(client):
+    """Sections and tags are named per language: the link leads to the one holding most of the
+    other-language versions of its stories, or to the other language's home without one."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import Article, Section, Tag
+
+    def section(lang, slug):
+        term = Section(lang=lang, slug=slug, name=slug)
+        db.session.add(term)
+        return term
+
+    reports, taqarir, other = (
+        section("en", "t-reports"),
+        section("ar", "t-taqarir"),
+        section("ar", "t-x"),
+    )
+    tag_en, tag_ar = (
+        Tag(lang="en", slug="t-aleppo", name="Aleppo"),
+        Tag(lang="ar", slug="t-halab", name="حلب"),
+    )
+    db.session.add_all([tag_en, tag_ar])
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    for n, arabic_section in enumerate([taqarir, taqarir, other]):
+        db.session.add_all([
+            Article(lang="en", slug=f"story-{n}", story_key=f"k{n}", title="T", body="<p>b</p>",
+                    section=reports, tags=[tag_en], published_at=when),
+            Article(lang="ar", slug=f"qissa-{n}", story_key=f"k{n}", title="ع", body="<p>ب</p>",
+                    section=arabic_section, tags=[tag_ar], published_at=when),
+        ])  # fmt: skip
+    db.session.add(section("en", "t-lonely"))
+    db.session.commit()
+    assert language_link(client.get("/en/sections/t-reports")) == "/ar/sections/t-taqarir"
+    assert language_link(client.get("/ar/sections/t-taqarir")) == "/en/sections/t-reports"
+    assert language_link(client.get("/en/tags/t-aleppo")) == "/ar/tags/t-halab"
+    assert language_link(client.get("/en/sections/t-lonely")) == "/ar/"
+
+
+def test_the_language_link_of_an_account_page_keeps_it(client, make_user, auth):
+    make_user()
+    auth.login()
+    assert language_link(client.get("/en/account")) == "/ar/account"
