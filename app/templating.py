@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
 from .models import AttemptStatus, MembershipStatus, PaymentStatus
 from .services.membership import perks_for
+from .urls import external_url
 
 _PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
 # Every state shown to a person has its one translated label here.
@@ -102,6 +103,13 @@ def in_language(lang: str, message: str) -> str:
         return gettext(message)
 
 
+def absolute_media(url: str) -> str:
+    """A picture's address as other sites need it: our own paths made absolute on SITE_URL."""
+    if url.startswith("/") and not url.startswith("//"):
+        return current_app.config["SITE_URL"].rstrip("/") + url
+    return url
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_perks():
@@ -114,6 +122,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_global(split_after_paragraph)
+    app.add_template_global(external_url)
+    app.add_template_global(absolute_media)
     app.add_template_global(support_minimum)
     app.add_template_global(in_language)
     app.add_template_global(lambda status: str(STATUS_LABELS[status]), "status_label")

@@ -1,4 +1,4 @@
-from flask import jsonify
+from flask import current_app, jsonify, send_from_directory
 
 from . import bp, health
 
@@ -13,3 +13,11 @@ def healthz():
         report["redis"] = "ok" if redis else "unreachable"
     healthy = "unreachable" not in report.values()
     return jsonify(status="ok" if healthy else "error", **report), 200 if healthy else 503
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the file is in /static/."""
+    response = send_from_directory(current_app.static_folder or "", "favicon.ico", max_age=86400)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -251,3 +251,23 @@ def test_the_language_link_of_an_account_page_keeps_it(client, make_user, auth):
     make_user()
     auth.login()
     assert language_link(client.get("/en/account")) == "/ar/account"
+
+
+def test_an_article_describes_itself_for_search_and_sharing(client):
+    """The meta description and the Open Graph and Twitter tags carry the title, the summary and
+    the picture, every address absolute."""
+    html = client.get(f"/en/articles/{SLUG}").get_data(as_text=True)
+    description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1)
+    assert len(description) > 40
+    tags = dict(
+        re.findall(r'<meta (?:property|name)="((?:og|twitter):[a-z:_]+)" content="([^"]*)"', html)
+    )
+    assert tags["og:title"] and tags["og:description"] == description
+    assert tags["og:url"].startswith("http") and tags["og:url"].endswith(f"/en/articles/{SLUG}")
+    assert tags["og:image"].startswith("http")
+    assert tags["twitter:card"] == "summary_large_image"
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"
