@@ -4,13 +4,22 @@ supporter's timeline."""
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
+from ..currency import plain
 from ..extensions import db
-from ..models import AuditEntry, Membership, MembershipChange, MembershipStatus, Payment, User
+from ..models import (
+    AuditEntry,
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    Payment,
+    PaymentStatus,
+    User,
+)
 from . import second_subscriptions
 
 PER_PAGE = 50
@@ -41,23 +50,39 @@ class SupporterQuery:
 
 
 @dataclass(frozen=True)
+class Giving:
+    """What one reader has given: net of refunds, per currency, and when they last paid."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    last_paid_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SupporterRow:
     id: int
     email: str
     language: str
     created_at: datetime
-    status: str
+    status: MembershipStatus
     amount: int | None
     currency: str | None
     interval: str | None
     customer_id: str | None
+    giving: Giving = Giving()
+
+
+# Payments that brought money in (a refund is subtracted; a failed charge brought nothing).
+GIVEN = (PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED)
 
 
 def _statement(query: SupporterQuery) -> Select:
+    """Every account that is not deleted, members or not (readers who registered and never paid,
+    and one-time givers, have no membership row or one with status none)."""
+    status = func.coalesce(Membership.status, MembershipStatus.NONE)
     statement = (
-        select(User.id, User.email, User.language, User.created_at, Membership.status, Membership.amount,
+        select(User.id, User.email, User.language, User.created_at, status, Membership.amount,
                Membership.currency, Membership.interval, User.stripe_customer_id)
-        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(Membership, Membership.user_id == User.id)
         .where(User.deleted_at.is_(None))
     )  # fmt: skip
     text = query.q.strip().lower()
@@ -71,7 +96,11 @@ def _statement(query: SupporterQuery) -> Select:
             )
         else:
             statement = statement.where(User.email.like(f"%{_escape_like(text)}%", escape="\\"))
-    if query.status in {s.value for s in MembershipStatus}:
+    if query.status == MembershipStatus.NONE.value:
+        statement = statement.where(
+            or_(Membership.id.is_(None), Membership.status == MembershipStatus.NONE)
+        )
+    elif query.status in {s.value for s in MembershipStatus}:
         statement = statement.where(Membership.status == MembershipStatus(query.status))
     if query.interval in ("month", "year"):
         statement = statement.where(Membership.interval == query.interval)
@@ -100,7 +129,35 @@ def find_supporters(query: SupporterQuery) -> tuple[list[SupporterRow], bool]:
     rows = db.session.execute(
         statement.limit(PER_PAGE + 1).offset((max(query.page, 1) - 1) * PER_PAGE)
     ).all()
-    return [SupporterRow(*row) for row in rows[:PER_PAGE]], len(rows) > PER_PAGE
+    giving = giving_of([row[0] for row in rows[:PER_PAGE]])
+    page = [
+        SupporterRow(
+            *row[:4], MembershipStatus(row[4]), *row[5:], giving=giving.get(row[0], Giving())
+        )
+        for row in rows[:PER_PAGE]
+    ]
+    return page, len(rows) > PER_PAGE
+
+
+def giving_of(user_ids: list[int]) -> dict[int, Giving]:
+    """Lifetime giving (net of refunds, per currency) and last payment of these readers, in one
+    query grouped by reader and currency (a page's worth at a time)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Payment.user_id, Payment.currency,
+               func.sum(Payment.amount - Payment.amount_refunded),
+               func.max(func.coalesce(Payment.paid_at, Payment.created_at)))
+        .where(Payment.user_id.in_(user_ids), Payment.status.in_(GIVEN))
+        .group_by(Payment.user_id, Payment.currency)
+    ).all()  # fmt: skip
+    found: dict[int, Giving] = {}
+    for user_id, currency, total, last in rows:
+        before = found.get(user_id, Giving())
+        last = _aware(last) if last else None
+        latest = max(filter(None, (before.last_paid_at, last)), default=None)
+        found[user_id] = Giving({**before.totals, currency: int(total or 0)}, latest)
+    return found
 
 
 CSV_HEADER = [
@@ -111,6 +168,9 @@ CSV_HEADER = [
     "amount",
     "currency",
     "interval",
+    "given",
+    "given_currency",
+    "last_payment",
     "stripe_customer",
 ]
 
@@ -127,15 +187,24 @@ def export_csv(query: SupporterQuery) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     statement = _statement(query).order_by(User.id).execution_options(yield_per=1000)
-    for count, row in enumerate(db.session.execute(statement), start=1):
-        _, email, lang, created, status, amount, currency, interval, customer = row
-        writer.writerow([neutralise(v) for v in (email, lang, created.date().isoformat(), status.value,
-                                                 amount, currency, interval, customer)])  # fmt: skip
-        if count % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    for chunk in db.session.execute(statement).partitions(1000):
+        giving = giving_of([row[0] for row in chunk])
+        for row in chunk:
+            user_id, email, lang, created, status, amount, currency, interval, customer = row
+            given = giving.get(user_id, Giving())
+            # One line per reader: their giving in the currency they gave most in, as decimals.
+            given_currency = max(given.totals, key=given.totals.__getitem__, default="")
+            writer.writerow([neutralise(v) for v in (
+                email, lang, created.date().isoformat(), MembershipStatus(status).value,
+                plain(amount, currency) if amount is not None and currency else "",
+                (currency or "").upper(), interval,
+                plain(given.totals[given_currency], given_currency) if given_currency else "",
+                given_currency.upper(),
+                given.last_paid_at.date().isoformat() if given.last_paid_at else "", customer,
+            )])  # fmt: skip
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 @dataclass(frozen=True)

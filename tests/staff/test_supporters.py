@@ -104,3 +104,45 @@ def test_the_filter_is_offered_in_both_languages(client, members):
     assert "More than one live now" in english and "A second one ended and refunded" in english
     arabic = client.get("/ar/staff/supporters?subscriptions=several").get_data(as_text=True)
     assert '<option value="several" selected>' in arabic
+
+
+def test_every_account_is_listed_with_what_it_gave(client, make_user, auth):
+    """Readers who registered and never paid, and one-time givers, are found too ("Not a member"),
+    with their lifetime giving net of refunds and their last payment; the CSV gives decimal
+    amounts with a currency column."""
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import Payment, PaymentStatus, Role
+    from tests.conftest import page_text
+
+    make_user("staff@example.org", role=Role.STAFF)
+    make_user("registered@example.org")
+    giver = make_user("giver@example.org")
+    paid = datetime(2026, 11, 3, tzinfo=UTC)
+    db.session.add_all([
+        Payment(user_id=giver.id, kind="gift", payment_intent_id="pi_a", amount=2500,
+                amount_refunded=500, currency="usd", status=PaymentStatus.PAID, paid_at=paid),
+        Payment(user_id=giver.id, kind="gift", payment_intent_id="pi_b", amount=1000,
+                currency="usd", status=PaymentStatus.FAILED),
+    ])  # fmt: skip
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    page = page_text(client.get("/en/staff/supporters?status=none"))
+    assert "registered@example.org" in page and "giver@example.org" in page
+    assert "$20" in page and "November 3, 2026" in page  # 25 - 5 refunded; the failed one is not
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/en/staff/supporters.csv?status=none").get_data(as_text=True))
+        )
+    )
+    giver_row = next(row for row in rows if row["email"] == "giver@example.org")
+    assert (giver_row["status"], giver_row["given"], giver_row["given_currency"]) == (
+        "none",
+        "20",
+        "USD",
+    )
+    assert giver_row["last_payment"] == "2026-11-03"
+    assert next(row for row in rows if row["email"] == "registered@example.org")["given"] == ""
