@@ -64,7 +64,9 @@ class IsolatedClient(FlaskClient):
         return delivered
 
     def _post_webhook(self, payload: bytes, headers: dict) -> int:
-        return self.post("/stripe/webhook", data=payload, headers=headers).status_code
+        """Stripe's request: its own connection, without the reader's cookies."""
+        stripe = self.application.test_client(use_cookies=False)
+        return stripe.post("/stripe/webhook", data=payload, headers=headers).status_code
 
 
 PRODUCTION_ENV = {
