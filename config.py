@@ -132,6 +132,10 @@ class Config:
         # one-time gifts: twelve times it; see app/currency.py).
         self.SUPPORT_MAX_MONTHLY = int(_env("SUPPORT_MAX_MONTHLY", "10000") or 10000)
         self.MEMBERSHIP_GRACE_DAYS = int(_env("MEMBERSHIP_GRACE_DAYS", "7") or 7)
+        # Printed on receipts: the outlet's legal name and postal address (lines separated by
+        # newlines or " | "); an unset address is left off rather than made up.
+        self.OUTLET_NAME = _env("OUTLET_NAME")  # unset: "Enab Baladi" in the page's language
+        self.OUTLET_ADDRESS = _env("OUTLET_ADDRESS", "")
         # Staff and admins give a one-time code after their password (always once enrolled).
         default_2fa = "1" if self.ENV_NAME == "production" else "0"
         self.STAFF_TWO_FACTOR = _env("STAFF_TWO_FACTOR", default_2fa) not in ("0", "false", "no")

@@ -140,3 +140,12 @@ class SecondFactorForm(FlaskForm):
 
 class ResetTwoFactorForm(SecondFactorForm):
     submit = SubmitField(_l("Turn off two-factor sign-in"))
+
+
+class EmailPreferencesForm(FlaskForm):
+    receipts_monthly = BooleanField(_l("Email me a receipt for each monthly payment"))
+    submit = SubmitField(_l("Save email preferences"))
+
+
+class UnsubscribeForm(FlaskForm):
+    submit = SubmitField(_l("Stop these emails"))

@@ -16,6 +16,7 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     DeleteAccountForm,
+    EmailPreferencesForm,
     LanguageForm,
     LoginForm,
     ReadingModeForm,
@@ -131,6 +132,7 @@ def account():
         membership=current_user.membership,
         payments=money.payments_of(current_user),
         language_form=LanguageForm(language=current_user.language),
+        email_preferences_form=EmailPreferencesForm(receipts_monthly=current_user.receipts_monthly),
     )
 
 
