@@ -1,7 +1,6 @@
 """Account forms (WTForms with CSRF); messages in both languages through Babel."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..forms import Form
 from ..services.accounts import PASSWORD_MAX, password_problem
 
 PASSWORD_MESSAGES = {
@@ -46,13 +46,13 @@ def new_password_field(label=None):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = email_field()
     password = new_password_field()
     submit = SubmitField(_l("Create account"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -64,12 +64,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = email_field()
     submit = SubmitField(_l("Email me a link"))
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -87,12 +87,12 @@ class ChangePasswordForm(ResetForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = email_field()
     submit = SubmitField(_l("Send a confirmation link"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Enter your password."))],
@@ -101,22 +101,22 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField(_l("Delete my account"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = RadioField(
         _l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")]
     )
     submit = SubmitField(_l("Save"))
 
 
-class ReadingModeForm(FlaskForm):
+class ReadingModeForm(Form):
     mode = HiddenField(validators=[DataRequired()])
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     submit = SubmitField(_l("Sign out"))
 
 
-class EnrolCodeForm(FlaskForm):
+class EnrolCodeForm(Form):
     """The first code from the app, proving it holds the new secret."""
 
     code = StringField(
@@ -127,7 +127,7 @@ class EnrolCodeForm(FlaskForm):
     submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     """At sign-in: the app's current code, or one of the recovery codes."""
 
     code = StringField(
@@ -142,10 +142,10 @@ class ResetTwoFactorForm(SecondFactorForm):
     submit = SubmitField(_l("Turn off two-factor sign-in"))
 
 
-class EmailPreferencesForm(FlaskForm):
+class EmailPreferencesForm(Form):
     receipts_monthly = BooleanField(_l("Email me a receipt for each monthly payment"))
     submit = SubmitField(_l("Save email preferences"))
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(Form):
     submit = SubmitField(_l("Stop these emails"))

@@ -2,13 +2,13 @@
 through app/currency.py."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import currency as money_units
 from ..currency import to_minor_units
+from ..forms import Form
 from .messages import refusal_message
 
 __all__ = ["ChangeSupportForm", "SupportForm", "to_minor_units"]
@@ -20,7 +20,7 @@ FREQUENCY_CHOICES = [
 ]
 
 
-class SupportForm(FlaskForm):
+class SupportForm(Form):
     frequency = RadioField(
         _l("How often"),
         choices=FREQUENCY_CHOICES,
@@ -67,7 +67,7 @@ class SupportForm(FlaskForm):
         return int(self.amount.data)
 
 
-class ChangeSupportForm(FlaskForm):
+class ChangeSupportForm(Form):
     frequency = RadioField(
         _l("How often"), choices=FREQUENCY_CHOICES[:2], validators=[DataRequired()]
     )

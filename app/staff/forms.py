@@ -1,6 +1,5 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,14 +13,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import currency as money_units
+from ..forms import Form
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     until = DateField(_l("Complimentary until"), validators=[DataRequired(_l("Choose a date."))])
     submit = SubmitField(_l("Grant a complimentary membership"))
 
 
-class PromptForm(FlaskForm):
+class PromptForm(Form):
     lang = RadioField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")],
                       validators=[DataRequired()])  # fmt: skip
     name = StringField(_l("Name (for staff)"), validators=[DataRequired(), Length(max=200)])
@@ -56,14 +56,14 @@ class PromptForm(FlaskForm):
         self.minor_amounts = values
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = RadioField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Admin"))],
                       default="staff", validators=[DataRequired()])  # fmt: skip
     submit = SubmitField(_l("Save"))
 
 
-class SupporterFilterForm(FlaskForm):
+class SupporterFilterForm(Form):
     """GET filters: no CSRF (they change nothing)."""
 
     class Meta:
