@@ -126,7 +126,8 @@ class Config:
         self.MAIL_USE_TLS = (_env("MAIL_USE_TLS", "1") or "1") not in ("0", "false", "no")
         self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Enab Baladi <support@localhost>")
         self.MEDIA_HOSTS = tuple(filter(None, (_env("MEDIA_HOSTS", "") or "").split(",")))
-        self.SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+        # Development: the address `make run` serves (its PORT), so links printed by the CLI work.
+        self.SITE_URL = _env("SITE_URL", f"http://127.0.0.1:{_env('PORT', '5000')}")
         self.SUPPORT_CURRENCY = (_env("SUPPORT_CURRENCY", "usd") or "usd").lower()
         # The most a reader may give a month, in whole units of SUPPORT_CURRENCY (annual plans and
         # one-time gifts: twelve times it; see app/currency.py).

@@ -151,3 +151,12 @@ def test_development_with_a_test_key_talks_to_stripe(monkeypatch):
     config = DevelopmentConfig()
     assert config.STRIPE_API_BASE is None
     assert config.STRIPE_JS_URL.startswith("https://js.stripe.com/")
+
+
+def test_site_url_follows_the_port_make_run_serves(monkeypatch):
+    """Links the CLI prints (create-staff's set-password link) point where the site runs."""
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8123")
+    assert DevelopmentConfig().SITE_URL == "http://127.0.0.1:8123"
+    monkeypatch.setenv("SITE_URL", "https://www.example.org")
+    assert DevelopmentConfig().SITE_URL == "https://www.example.org"
