@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
-from .models import AttemptStatus, MembershipStatus, PaymentStatus
+from .models import AttemptStatus, MailState, MembershipStatus, NoticeKind, PaymentStatus
 from .services.membership import perks_for
 from .urls import external_url
 
@@ -50,6 +50,25 @@ ATTEMPT_STATUS_LABELS = {
     AttemptStatus.SUCCEEDED: _l("Succeeded"),
     AttemptStatus.FAILED: _l("Failed"),
     AttemptStatus.EXPIRED: _l("Expired"),
+}
+MAIL_STATE_LABELS = {
+    MailState.QUEUED: _l("Queued"),
+    MailState.SENT: _l("Sent"),
+    MailState.KEPT: _l("Kept in the outbox"),
+    MailState.FAILED: _l("Failed"),
+}
+NOTICE_LABELS = {
+    NoticeKind.WELCOME: _l("Welcome and thanks"),
+    NoticeKind.RECEIPT: _l("Receipt"),
+    NoticeKind.GIFT_RECEIPT: _l("Receipt for a gift"),
+    NoticeKind.PAYMENT_FAILED: _l("Payment failed"),
+    NoticeKind.ACTION_REQUIRED: _l("Payment needs confirming"),
+    NoticeKind.CANCELLATION: _l("Cancellation confirmed"),
+    NoticeKind.SUBSCRIPTION_ENDED: _l("Membership ended"),
+    NoticeKind.COMP_GRANTED: _l("Complimentary membership granted"),
+    NoticeKind.COMP_ENDED: _l("Complimentary membership ended"),
+    NoticeKind.RENEWAL_COMING: _l("Annual renewal in 7 days"),
+    NoticeKind.CARD_EXPIRING: _l("Card expiring"),
 }
 
 
@@ -117,6 +136,7 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(money_html, "money")
     app.add_template_filter(money_html, "exact_money")
+    app.add_template_filter(format_amount, "money_text")  # plain text: emails' text part
     app.add_template_filter(percent)
     app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)
@@ -136,3 +156,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(
         lambda state: str(EVENT_STATE_LABELS.get(state, state)), "event_state_label"
     )
+    app.add_template_global(lambda state: str(MAIL_STATE_LABELS[state]), "mail_state_label")
+    app.add_template_global(lambda kind: str(NOTICE_LABELS[kind]), "notice_label")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import AttemptStatus, JobRun, MailState, OutboxMessage, PaymentAttempt, WebhookEvent
 from ..payments.gateway import GatewayError
-from ..services import checkout, ledger, mail, membership, prompts, reconcile
+from ..services import checkout, ledger, mail, membership, notices, prompts, reconcile
 from .queue import crontab, enqueue, periodic
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,30 @@ def expire_comps() -> str:
         return ended
 
     return once_per(HOUR, "expire-comps", work)
+
+
+@periodic("remind-renewals", crontab(minute="23", hour="8"))
+def remind_renewals() -> str:
+    """Annual members a week before their renewal (card networks expect the notice)."""
+
+    def work():
+        sent = notices.remind_renewals()
+        db.session.commit()
+        return f"{sent} renewal notices"
+
+    return once_per(DAY, "remind-renewals", work)
+
+
+@periodic("warn-expiring-cards", crontab(minute="43", hour="8"))
+def warn_expiring_cards() -> str:
+    """Members whose card expires before their next payment, a week ahead of it."""
+
+    def work():
+        sent = notices.warn_expiring_cards()
+        db.session.commit()
+        return f"{sent} card notices"
+
+    return once_per(DAY, "warn-expiring-cards", work)
 
 
 @periodic("reconcile", crontab(minute="17", hour="3"))

@@ -13,6 +13,7 @@ from .billing import (
 from .content import Article, ArticleRelated, Section, Tag, article_tags
 from .mail import JobRun, MailState, OutboxMessage
 from .membership import Membership, MembershipChange, MembershipStatus
+from .notices import Notice, NoticeKind
 from .prompts import Prompt, PromptStat
 from .two_factor import RecoveryCode
 
@@ -26,6 +27,8 @@ __all__ = [
     "Membership",
     "MembershipChange",
     "MembershipStatus",
+    "Notice",
+    "NoticeKind",
     "OutboxMessage",
     "Payment",
     "PaymentAttempt",

@@ -60,6 +60,17 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Card:
+    """The card Stripe charges next: what a reader is told about it, and when it expires."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
 class PaymentIntent:
     id: str
     customer_id: str | None

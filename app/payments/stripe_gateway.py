@@ -29,6 +29,7 @@ from stripe.params import (
 )
 
 from .gateway import (
+    Card,
     CardDeclined,
     Charge,
     Dispute,
@@ -395,6 +396,30 @@ class StripeGateway:
                 params={"default_payment_method": card},
                 options={"idempotency_key": f"{idempotency_key}-subscription"},
             )
+
+    def default_card(self, subscription_id: str) -> Card | None:
+        """The card Stripe will charge for the subscription's next invoice: the subscription's
+        `default_payment_method`, else its customer's `invoice_settings.default_payment_method`
+        (https://docs.stripe.com/billing/subscriptions/payment-methods-setting); None without one
+        or when it is not a card. Expiry and last four digits are the PaymentMethod's `card` hash
+        (https://docs.stripe.com/api/payment_methods/object#payment_method_object-card)."""
+        with stripe_errors():
+            subscription = self.client.v1.subscriptions.retrieve(
+                subscription_id, params={"expand": ["default_payment_method"]}
+            )
+            method = subscription.default_payment_method
+            if method is None:
+                customer = self.client.v1.customers.retrieve(
+                    str(_id_of(subscription.customer)),
+                    params={"expand": ["invoice_settings.default_payment_method"]},
+                )
+                settings = customer.invoice_settings
+                method = settings.default_payment_method if settings is not None else None
+        if method is None or isinstance(method, str) or method.card is None:
+            return None
+        card = method.card
+        return Card(id=method.id, brand=card.brand, last4=card.last4, exp_month=card.exp_month,
+                    exp_year=card.exp_year)  # fmt: skip
 
     def pay_open_invoice(
         self, subscription_id: str, *, payment_method: str | None, idempotency_key: str

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import Charge, Invoice
-from . import money
+from . import money, notices
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +90,28 @@ def record_invoice(user: User, invoice: Invoice, cause: str) -> Payment | None:
         )  # fmt: skip
         if invoice.charge_id:
             money.apply_charge(payment, get_gateway().retrieve_charge(invoice.charge_id))
+        notices.payment_received(user, payment)
         return payment
     if invoice.failure_code:
-        return money.record_payment(
+        payment = money.record_payment(
             user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
             payment_intent_id=invoice.payment_intent_id, amount=invoice.amount_due,
             currency=invoice.currency, status=PaymentStatus.FAILED,
             failure_code=invoice.failure_code, interval=invoice.interval,
         )  # fmt: skip
+        notices.payment_failed(user, payment)
+        return payment
     return None
 
 
 def invoice_action_required(obj: dict, event_type: str) -> None:
+    """A renewal waiting for the member's bank (3-D Secure): told so while the invoice, as
+    re-fetched, is still open."""
     subscription_id = _subscription_id(obj)
     if subscription_id:
-        money.sync_subscription(_reader(obj), subscription_id, cause=event_type)
+        user = _reader(obj)
+        money.sync_subscription(user, subscription_id, cause=event_type)
+        notices.action_required(user, get_gateway().retrieve_invoice(obj["id"]))
 
 
 def gift_succeeded(obj: dict, event_type: str) -> None:
@@ -120,6 +127,7 @@ def gift_succeeded(obj: dict, event_type: str) -> None:
     money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.SUCCEEDED)
     if obj.get("latest_charge"):
         money.apply_charge(payment, get_gateway().retrieve_charge(str(obj["latest_charge"])))
+    notices.gift_received(user, payment)
 
 
 def gift_failed(obj: dict, event_type: str) -> None:

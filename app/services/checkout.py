@@ -19,7 +19,7 @@ from ..models import AttemptStatus, PaymentAttempt, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
-from . import accounts, ledger, membership, money
+from . import accounts, ledger, membership, money, notices
 
 INTERVALS = {"monthly": "month", "annual": "year"}
 INCOMPLETE_WINDOW = timedelta(hours=23)
@@ -230,12 +230,13 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
     elif attempt.payment_intent_id:
         intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
         if intent.status == "succeeded":
-            money.record_payment(
+            payment = money.record_payment(
                 attempt.user, kind="gift", payment_intent_id=intent.id,
                 charge_id=intent.latest_charge_id, amount=intent.amount,
                 currency=intent.currency, status=PaymentStatus.PAID,
             )  # fmt: skip
             money.settle_attempt(attempt, AttemptStatus.SUCCEEDED)
+            notices.gift_received(attempt.user, payment)
         elif intent.status == "canceled":
             money.settle_attempt(attempt, AttemptStatus.EXPIRED)
     db.session.commit()

@@ -12,9 +12,10 @@ import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from ..extensions import db
@@ -31,6 +32,18 @@ SUBJECTS = {
     "reset_password": _l("Reset your Enab Baladi password"),
     "change_email": _l("Confirm your new email address"),
     "set_password": _l("Set your Enab Baladi password"),
+    # A supporter's messages (services/notices.py), one per NoticeKind.
+    "welcome": _l("Welcome, and thank you for supporting Enab Baladi"),
+    "receipt": _l("Your Enab Baladi receipt"),
+    "gift_receipt": _l("Thank you for your gift to Enab Baladi"),
+    "payment_failed": _l("Your payment to Enab Baladi did not go through"),
+    "action_required": _l("Your bank asks you to confirm your payment"),
+    "cancellation": _l("Your Enab Baladi membership will end"),
+    "subscription_ended": _l("Your Enab Baladi membership has ended"),
+    "comp_granted": _l("A complimentary Enab Baladi membership for you"),
+    "comp_ended": _l("Your complimentary Enab Baladi membership has ended"),
+    "renewal_coming": _l("Your annual Enab Baladi membership renews in a week"),
+    "card_expiring": _l("Your card expires before your next payment"),
 }
 
 # Where each state may go: only a queued message is ever delivered, so a delivery job that runs
@@ -49,19 +62,34 @@ def set_state(message: OutboxMessage, to: MailState) -> None:
     message.state = to
 
 
-def render_email(template: str, lang: str, **context) -> tuple[str, str]:
-    """Subject and body of an email template, in `lang`."""
+def render_email(template: str, lang: str, **context) -> tuple[str, str, str | None]:
+    """Subject, plain-text body and HTML body (None when the template has no `.html`) of an
+    email template, in `lang`. The text part is written to stand on its own."""
     with force_locale(lang):
         subject = str(SUBJECTS[template])
-        body = render_template(f"emails/{template}.txt", lang=lang, **context)
-    return subject, body
+        context = {**context, "lang": lang, "subject": subject}
+        body = _render(f"emails/{template}.txt", context)
+        html = _render(f"emails/{template}.html", context, optional=True)
+    return subject, body, html
+
+
+def _render(name: str, context: dict, optional: bool = False) -> str | None:
+    """A template rendered from `context` alone: an email is the same whichever request or job
+    writes it (the request's context processors, its signed-in user among them, stay out)."""
+    try:
+        found = current_app.jinja_env.get_template(name)
+    except TemplateNotFound as missing:
+        if optional and missing.name == name:
+            return None
+        raise
+    return found.render(context)
 
 
 def send_email(to: str, template: str, lang: str, **context) -> OutboxMessage:
     """Write the message to the outbox; the worker delivers it once the caller commits."""
-    subject, body = render_email(template, lang, **context)
-    message = OutboxMessage(to=to, subject=subject, body=body, lang=lang, state=MailState.QUEUED,
-                            attempts=0)  # fmt: skip
+    subject, body, html = render_email(template, lang, **context)
+    message = OutboxMessage(to=to, subject=subject, body=body, html=html, lang=lang,
+                            state=MailState.QUEUED, attempts=0)  # fmt: skip
     db.session.add(message)
     db.session.flush()
     enqueue(db.session, DELIVER_JOB, message.id)
@@ -91,9 +119,9 @@ def deliver(message_id: int, final: bool = True) -> str:
         return "nothing to send"
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        log.info(
-            "email to %s (no mail server; kept in the outbox): %s", message.to, message.subject
-        )
+        # Development: the worker's console is where a new user finds the link they were sent.
+        log.warning("email to %s (no mail server; kept in the outbox): %s\n%s", message.to,
+                    message.subject, message.body)  # fmt: skip
         set_state(message, MailState.KEPT)
         db.session.commit()
         return "kept"

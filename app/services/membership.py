@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, User
+from . import notices
 
 Status = MembershipStatus
 PAID_WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
@@ -154,8 +155,10 @@ def _resolve(membership: Membership, now: datetime) -> Status:
 
 
 def grant_comp(user: User, until: datetime | None, cause: str) -> Membership:
-    """Give a complimentary membership until `until` (or until revoked)."""
-    return apply(user, CompGrant(until=until), cause)
+    """Give a complimentary membership until `until` (or until revoked); the reader is told."""
+    membership = apply(user, CompGrant(until=until), cause)
+    notices.comp_granted(user, membership)
+    return membership
 
 
 def revoke_comp(user: User, cause: str) -> Membership:
@@ -172,6 +175,7 @@ def expire_comps(now: datetime | None = None) -> int:
     ).all()
     for membership in expired:
         apply(membership.user, CompRevoke(), "complimentary membership ended", now)
+        notices.comp_ended(membership.user, membership)
     return len(expired)
 
 

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..payments import get_gateway
 from ..payments.gateway import Charge, Subscription
-from . import membership, second_subscriptions
+from . import membership, notices, second_subscriptions
 from .membership import SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,9 @@ def apply_subscription(user: User, subscription: Subscription, cause: str) -> No
         second_subscriptions.end_second_subscription(user, subscription)
         return
     second_subscriptions.note_other_subscription(user, subscription)
-    membership.apply(user, snapshot_of(subscription), cause)
+    before = user.membership.status if user.membership is not None else membership.Status.NONE
+    current = membership.apply(user, snapshot_of(subscription), cause)
+    notices.membership_changed(user, current, before)
     if subscription.status == "incomplete_expired":
         settle_attempts(subscription_id=subscription.id, to=AttemptStatus.EXPIRED)
 

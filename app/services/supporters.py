@@ -20,7 +20,7 @@ from ..models import (
     PaymentStatus,
     User,
 )
-from . import second_subscriptions
+from . import notices, second_subscriptions
 
 PER_PAGE = 50
 SUBSCRIPTION_FILTERS = {
@@ -210,9 +210,11 @@ def export_csv(query: SupporterQuery) -> Iterator[str]:
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
-    kind: str  # change | payment | staff
+    kind: str  # change | payment | staff | email
     text: str
     detail: str = ""
+    lang: str = ""  # an email's language
+    state: str = ""  # an email's delivery state
 
 
 def timeline(user: User) -> list[TimelineItem]:
@@ -233,6 +235,10 @@ def timeline(user: User) -> list[TimelineItem]:
                 entry.at, "staff", entry.action, entry.actor.email if entry.actor else entry.target
             )
         )
+    for notice, message in notices.notices_of(user):
+        items.append(TimelineItem(notice.created_at, "email", notice.kind.value,
+                                  lang=message.lang if message else "",
+                                  state=message.state.value if message else ""))  # fmt: skip
     return sorted(items, key=lambda item: _aware(item.at), reverse=True)
 
 
