@@ -36,6 +36,7 @@ class SupportForm(Form):
         render_kw={"autocomplete": "email"},
     )
     prompt = HiddenField()
+    article = HiddenField()  # the article under the prompt that was clicked
     submit = SubmitField(_l("Continue to payment"))
 
     def __init__(self, *args, currency: str, presets: list[int], needs_email: bool, **kwargs):

@@ -37,6 +37,10 @@ def _form(**kwargs) -> SupportForm:
     )  # fmt: skip
 
 
+def _id(value: str | None) -> int | None:
+    return int(value) if (value or "").isdigit() else None
+
+
 def _support_email_key():
     return "support:" + (request.form.get("email") or str(current_user.get_id() or "")).lower()
 
@@ -47,6 +51,7 @@ def support():
     if choice.prompt_id:
         prompts.record_prompt_event(choice.prompt_id, "clicks")
     form = _form(data={"frequency": choice.frequency, "prompt": choice.prompt_id or "",
+                       "article": choice.article_id or "",
                        "amount": str(choice.amount) if choice.amount else "other"})  # fmt: skip
     return render_template("billing/support.html", form=form, choice=choice)
 
@@ -63,7 +68,7 @@ def start():
             user=current_user if current_user.is_authenticated else None,
             email=form.email.data, amount=form.minor_amount(), frequency=form.frequency.data,
             covers_fee=form.covers_fee.data, lang=g.lang, ip=request.remote_addr,
-            prompt_id=int(form.prompt.data) if (form.prompt.data or "").isdigit() else None,
+            prompt_id=_id(form.prompt.data), article_id=_id(form.article.data),
         )  # fmt: skip
     except checkout.SupportRefused as refused:
         if refused.reason == "sign_in_first":

@@ -14,6 +14,7 @@ class SupportChoice:
     frequency: str
     amount: int | None  # minor units; None means "another amount"
     prompt_id: int | None
+    article_id: int | None = None  # the article the prompt was under
 
 
 def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
@@ -33,4 +34,7 @@ def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
         amount = None
     elif amount is None and frequency != "once":
         amount = money_units.minimum_amount(currency)
-    return SupportChoice(frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int))
+    return SupportChoice(
+        frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int),
+        article_id=args.get("article", type=int),
+    )  # fmt: skip

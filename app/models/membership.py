@@ -54,6 +54,10 @@ class Membership(db.Model):
     comp_granted: Mapped[bool] = mapped_column(default=False)
     comp_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Where the reader was when they started their newest subscription: the article they were
+    # reading and the prompt they clicked (the staff figures per article and per prompt).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id", ondelete="SET NULL"))
     # `created` of the newest snapshot applied: an older one never overwrites a newer one.
     snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
@@ -64,7 +68,9 @@ class Membership(db.Model):
 
 
 class MembershipChange(db.Model):
-    """One change of status: the timeline staff see."""
+    """One change of status or of plan (amount, currency, interval): the timeline staff see, and
+    the snapshots the MRR history is read from. Each row holds the membership as it stood after
+    the change; `period_end` matters while it is ending (it counts in MRR until then)."""
 
     __tablename__ = "membership_changes"
     __table_args__ = (
@@ -79,6 +85,10 @@ class MembershipChange(db.Model):
     from_status: Mapped[MembershipStatus] = mapped_column(_status_type())
     to_status: Mapped[MembershipStatus] = mapped_column(_status_type())
     cause: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[int | None] = mapped_column()  # minor units
+    currency: Mapped[str | None] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))
+    period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     membership: Mapped[Membership] = relationship()

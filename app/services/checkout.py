@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from .. import currency as money_units
 from ..extensions import db
-from ..models import AttemptStatus, PaymentAttempt, PaymentStatus, User
+from ..models import Article, AttemptStatus, PaymentAttempt, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
@@ -77,9 +77,10 @@ def charge_amount(amount: int, frequency: str, covers_fee: bool, currency: str) 
 
 def start_support(
     *, user: User | None, email: str | None, amount: int, frequency: str, covers_fee: bool,
-    lang: str, ip: str | None, prompt_id: int | None = None,
+    lang: str, ip: str | None, prompt_id: int | None = None, article_id: int | None = None,
 ) -> Checkout:  # fmt: skip
-    """Create the subscription (or gift) at the provider, waiting for the reader to confirm it."""
+    """Create the subscription (or gift) at the provider, waiting for the reader to confirm it.
+    The prompt clicked and the article it was under stay on the attempt (and the membership)."""
     currency = current_app.config["SUPPORT_CURRENCY"]
     check_amount(amount, frequency, currency)
     if user is None:
@@ -112,6 +113,7 @@ def start_support(
         attempt = PaymentAttempt(
             key=uuid.uuid4().hex, user=user, kind=kind, amount=total, currency=currency,
             interval=interval, covers_fee=covers_fee, lang=lang, ip=ip, prompt_id=prompt_id,
+            article_id=article_id if article_id and db.session.get(Article, article_id) else None,
         )  # fmt: skip
         db.session.add(attempt)
         db.session.flush()
@@ -133,6 +135,7 @@ def start_support(
             )  # fmt: skip
             attempt.subscription_id, secret = subscription.id, subscription.client_secret
             money.apply_subscription(user, subscription, "subscription started")
+            user.membership.article_id, user.membership.prompt_id = attempt.article_id, prompt_id
         if new_account:
             accounts.send_set_password_link(user)
         db.session.commit()

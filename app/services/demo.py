@@ -80,12 +80,14 @@ def _batch(rng: random.Random, first_id: int, size: int, now: datetime) -> int:
                         "grace_until": now + timedelta(days=5) if status == Status.PAST_DUE else None,
                         "updated_at": now})  # fmt: skip
         first_status = Status.COMPLIMENTARY if status == Status.COMPLIMENTARY else Status.ACTIVE
+        plan = {"amount": amount, "currency": currency, "interval": interval,
+                "period_end": members[-1]["current_period_end"]}  # fmt: skip
         changes.append({"membership_id": user_id, "from_status": "none", "to_status": first_status.value,
-                        "cause": "customer.subscription.created", "at": joined})  # fmt: skip
+                        "cause": "customer.subscription.created", "at": joined, **plan})  # fmt: skip
         if status not in (Status.ACTIVE, Status.COMPLIMENTARY):
             changes.append({"membership_id": user_id, "from_status": "active", "to_status": status.value,
                             "cause": "customer.subscription.updated",
-                            "at": joined + (now - joined) * rng.uniform(0.5, 1)})  # fmt: skip
+                            "at": joined + (now - joined) * rng.uniform(0.5, 1), **plan})  # fmt: skip
         paid_times = [
             joined + timedelta(days=30 * n) for n in range(months if interval == "month" else 1)
         ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, User
@@ -79,6 +79,11 @@ def stripe_status(status: str, cancel_at_period_end: bool) -> Status:
 
 def membership_of(user: User) -> Membership:
     membership = user.membership
+    if membership is None and inspect(user).persistent:
+        # The account (and its membership) may have been read before another transaction, a
+        # webhook's, added the row: look again before adding one.
+        db.session.expire(user, ["membership"])
+        membership = user.membership
     if membership is None:
         membership = Membership(user=user, status=Status.NONE)
         db.session.add(membership)
@@ -86,10 +91,11 @@ def membership_of(user: User) -> Membership:
 
 
 def apply(user: User, change: Change, cause: str, now: datetime | None = None) -> Membership:
-    """The one place a membership changes; records a history row when the status moves."""
+    """The one place a membership changes; records a history row when the status moves, or
+    the plan of a paying membership (amount, currency, interval; the period's end while ending)."""
     now = now or datetime.now(UTC)
     membership = membership_of(user)
-    before = membership.status
+    before, plan_before = membership.status, _plan(membership)
     if isinstance(change, SubscriptionSnapshot):
         if membership.snapshot_at and _aware(membership.snapshot_at) > _aware(change.created):
             return membership  # an older snapshot never overwrites a newer one
@@ -101,15 +107,24 @@ def apply(user: User, change: Change, cause: str, now: datetime | None = None) -
     elif isinstance(change, CompRevoke):
         membership.comp_until = now  # ended now: lapsed unless a subscription gives access
     membership.status = _resolve(membership, now)
-    if membership.status != before:
+    replanned = membership.status in PAID_WITH_ACCESS and _plan(membership) != plan_before
+    if membership.status != before or replanned:
         db.session.add(
             MembershipChange(
                 membership=membership, from_status=before, to_status=membership.status,
-                cause=cause[:255], at=now,
+                cause=cause[:255], at=now, amount=membership.amount, currency=membership.currency,
+                interval=membership.interval, period_end=membership.current_period_end,
             )
         )  # fmt: skip
     db.session.flush()
     return membership
+
+
+def _plan(membership: Membership) -> tuple:
+    """What the MRR history reads from each history row, besides the status."""
+    ending = membership.status == Status.ENDING
+    period_end = membership.current_period_end if ending else None
+    return membership.amount, membership.currency, membership.interval, period_end
 
 
 def _superseded(membership: Membership, snapshot: SubscriptionSnapshot) -> bool:

@@ -3,6 +3,15 @@
 MRR counts monthly plans at their amount and annual plans at a twelfth (kept as an exact fraction
 until display), per currency; gifts and complimentary memberships count nothing. A membership
 cancelled at period end counts until that end.
+
+The MRR history reads the same rule back from the membership history: each `MembershipChange`
+row holds the membership's status and plan after the change, so a membership stood as its newest
+row said until its next row (or, while ending, until its period's end if sooner).
+
+Churn: the month's rate is churned this month ÷ active at the start of the month, so it has no value
+while nobody was active on the 1st. The rolling rate is churned in the last 30 days ÷ everyone who
+could have churned in them: active 30 days ago + new + reactivated since. Both reckon "active then"
+as active now, less those who joined or came back since, plus those who left.
 """
 
 from dataclasses import dataclass, field
@@ -35,6 +44,9 @@ class Overview:
     churned: int = 0
     reactivated: int = 0
     churn_rate: Fraction | None = None
+    churned_30_days: int = 0
+    rolling_churn: Fraction | None = None  # the last 30 days
+    lifetime_value: dict[str, Fraction] = field(default_factory=dict)  # per currency
     failing: int = 0
     at_risk: dict[str, Fraction] = field(default_factory=dict)
     recovered: dict[str, int] = field(default_factory=dict)
@@ -53,13 +65,15 @@ def overview(now: datetime | None = None) -> Overview:
     now = now or datetime.now(UTC)
     start = month_start(now)
     result = Overview()
-    result.active_supporters, result.mrr = _paying_totals(now)
+    result.active_supporters, result.mrr = paying_totals(now)
     result.complimentary = db.session.scalar(
         select(func.count(Membership.id)).where(Membership.status == Status.COMPLIMENTARY)
     )
     result.new, result.churned, result.reactivated = _movements(start, now)
     at_start = result.active_supporters - result.new - result.reactivated + result.churned
     result.churn_rate = Fraction(result.churned, at_start) if at_start > 0 else None
+    result.churned_30_days, result.rolling_churn = rolling_churn(result.active_supporters, now)
+    result.lifetime_value = lifetime_value()
     result.failing, result.at_risk = _failing()
     result.recovered = _sum_by_currency(
         Payment.kind == "subscription", Payment.status == PAID, Payment.failure_code.is_not(None),
@@ -74,7 +88,7 @@ def overview(now: datetime | None = None) -> Overview:
     return result
 
 
-def _paying(now: datetime):
+def paying(now: datetime):
     """Memberships that pay and count in MRR right now."""
     return and_(
         Membership.status.in_(WITH_ACCESS),
@@ -82,13 +96,13 @@ def _paying(now: datetime):
     )
 
 
-def _paying_totals(now: datetime) -> tuple[int, dict[str, Fraction]]:
+def paying_totals(now: datetime) -> tuple[int, dict[str, Fraction]]:
     """Paying supporters and MRR per currency, in one pass over the memberships."""
     monthly = func.sum(case((Membership.interval == "month", Membership.amount), else_=0))
     yearly = func.sum(case((Membership.interval == "year", Membership.amount), else_=0))
     rows = db.session.execute(
         select(Membership.currency, func.count(Membership.id), monthly, yearly)
-        .where(_paying(now))
+        .where(paying(now))
         .group_by(Membership.currency)
     ).all()
     count = sum(row[1] for row in rows)
@@ -97,10 +111,10 @@ def _paying_totals(now: datetime) -> tuple[int, dict[str, Fraction]]:
 
 def mrr(now: datetime | None = None) -> dict[str, Fraction]:
     """Monthly recurring revenue per currency, in minor units (exact)."""
-    return _paying_totals(now or datetime.now(UTC))[1]
+    return paying_totals(now or datetime.now(UTC))[1]
 
 
-_NEW = (tuple(WITH_ACCESS), (Status.NONE, Status.PENDING))
+NEW = (tuple(WITH_ACCESS), (Status.NONE, Status.PENDING))
 _CHURNED = ((Status.LAPSED,), tuple(WITH_ACCESS))
 _BACK = (tuple(WITH_ACCESS), (Status.LAPSED,))
 
@@ -123,7 +137,37 @@ def _movement(kind, start: datetime, end: datetime | None = None, by=None):
 
 def _movements(start: datetime, end: datetime) -> tuple[int, int, int]:
     """New, churned and reactivated supporters between `start` and `end` (each counted once)."""
-    return tuple(_movement(kind, start, end) for kind in (_NEW, _CHURNED, _BACK))
+    return tuple(_movement(kind, start, end) for kind in (NEW, _CHURNED, _BACK))
+
+
+ROLLING_DAYS = 30
+
+
+def rolling_churn(active_now: int, now: datetime) -> tuple[int, Fraction | None]:
+    """(churned, rate) over the last 30 days: churned ÷ (active 30 days ago + new + reactivated
+    since), where active 30 days ago = active now - new - reactivated + churned. The denominator is
+    then active now + churned: never zero once anyone has churned."""
+    _, churned, _ = _movements(now - timedelta(days=ROLLING_DAYS), now)
+    at_risk = active_now + churned
+    return churned, Fraction(churned, at_risk) if at_risk > 0 else None
+
+
+def net_amount():
+    """A payment's money kept: less what was refunded, nothing while a dispute has taken it."""
+    kept = Payment.amount - Payment.amount_refunded
+    return case((Payment.dispute_status.in_(WITHDRAWN), 0), else_=kept)
+
+
+def lifetime_value() -> dict[str, Fraction]:
+    """Average lifetime value per currency: all subscription money kept (net of refunds and
+    disputes) ÷ the supporters who ever paid a subscription in that currency. What supporters have
+    given so far, not a forecast."""
+    rows = db.session.execute(
+        select(Payment.currency, func.sum(net_amount()), func.count(func.distinct(Payment.user_id)))
+        .where(Payment.kind == "subscription", Payment.status.in_(COLLECTED))
+        .group_by(Payment.currency)
+    ).all()
+    return {currency: Fraction(int(total or 0), count) for currency, total, count in rows if count}
 
 
 def _failing() -> tuple[int, dict[str, Fraction]]:
@@ -154,7 +198,7 @@ def _week(column):
     return func.date(column, "-6 days", "weekday 1")
 
 
-def _month(column):
+def month_of(column):
     """The first day of the column's month, as text (YYYY-MM-01)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
@@ -174,7 +218,7 @@ def cash_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
     events came in."""
     subscription = Payment.kind == "subscription"
     paid_month, refund_month, dispute_month = (
-        _month(Payment.paid_at), _month(Refund.created), _month(Payment.disputed_at)
+        month_of(Payment.paid_at), month_of(Refund.created), month_of(Payment.disputed_at)
     )  # fmt: skip
     queries = [
         select(paid_month, Payment.interval, Payment.currency, func.sum(Payment.amount))
@@ -197,22 +241,22 @@ def cash_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
     return rows
 
 
-def _month_starts(months: int, now: datetime) -> list[date]:
+def month_starts(months: int, now: datetime) -> list[date]:
     starts = [month_start(now)]
     for _ in range(months - 1):
         starts.insert(0, month_start(starts[0] - timedelta(days=1)))
     return [start.date() for start in starts]
 
 
-def mrr_history(
+def cash_history(
     months: int = 12, now: datetime | None = None
 ) -> list[tuple[date, dict[str, Fraction]]]:
     """Subscription cash collected per month, net of refunds and disputes (`cash_by_month`), with an
     annual payment spread as a twelfth over the twelve months from its payment. Oldest month first.
-    This is cash, not MRR: MRR is what active plans stand at (`mrr`)."""
+    This is cash, not MRR: MRR is what active plans stand at (`mrr`, `mrr_history`)."""
     now = now or datetime.now(UTC)
-    starts = _month_starts(months, now)
-    since = _month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0]
+    starts = month_starts(months, now)
+    since = month_starts(12, datetime.combine(starts[0], datetime.min.time()))[0]
     rows = cash_by_month(datetime.combine(since, datetime.min.time(), tzinfo=UTC))
     history: dict[date, dict[str, Fraction]] = {start: {} for start in starts}
     for paid, interval, currency, total in rows:
@@ -236,7 +280,7 @@ def weekly_movements(weeks: int = 12, now: datetime | None = None) -> list[tuple
     )
     first = this_week - timedelta(weeks=weeks - 1)
     week = _week(MembershipChange.at)
-    new = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(_NEW, first, by=week)}
+    new = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(NEW, first, by=week)}
     churned = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(_CHURNED, first, by=week)}
     days = [(first + timedelta(weeks=index)).date() for index in range(weeks)]
     return [(day, int(new.get(day, 0)), int(churned.get(day, 0))) for day in days]

@@ -19,18 +19,21 @@ from ..auth import staff_required
 from ..extensions import cache, db
 from ..i18n import format_locale, text_direction
 from ..models import MailState, OutboxMessage
-from ..services import audit, mail, metrics
+from ..services import audit, mail, metrics, trends
 from . import bp, charts
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
-def _history():
-    """The charts' series, computed once a minute (the page's table and both images share them)."""
+def _history() -> dict:
+    """The charts' series, computed once a minute (the page's tables and the images share them)."""
     key = "staff:history"
     series = cache.get(key)
     if series is None:
-        series = (metrics.mrr_history(), metrics.weekly_movements())
+        series = {
+            "mrr": trends.mrr_history(), "cash": metrics.cash_history(),
+            "weeks": metrics.weekly_movements(), "retention": trends.retention(),
+        }  # fmt: skip
         cache.set(key, series, timeout=60)
     return series
 
@@ -38,27 +41,36 @@ def _history():
 @bp.get("/<lang>/staff/")
 @staff_required
 def overview():
-    mrr_history, weeks = _history()
     return render_template(
-        "staff/overview.html", figures=metrics.overview(), mrr_history=mrr_history, weeks=weeks
-    )
+        "staff/overview.html", figures=metrics.overview(), history=_history(),
+        articles=trends.by_article(), prompts=trends.by_prompt(),
+    )  # fmt: skip
+
+
+def _svg(name: str, currency: str) -> str:
+    rtl, locale, history = text_direction(g.lang) == "rtl", format_locale(g.lang), _history()
+    if name == "mrr":
+        months = [(standing.month, standing.mrr) for standing in history["mrr"]]
+        return charts.mrr_chart(months, currency, _("MRR at the end of each month"), _("MRR"),
+                                rtl, locale)  # fmt: skip
+    if name == "cash":
+        return charts.mrr_chart(history["cash"], currency, _("Cash collected from memberships, last 12 months"),
+                                _("Cash collected"), rtl, locale)  # fmt: skip
+    if name == "movements":
+        return charts.movements_chart(history["weeks"], _("New and churned supporters per week"),
+                                      _("New"), _("Churned"), rtl, locale)  # fmt: skip
+    if name == "retention":
+        return charts.retention_chart(history["retention"], _("Supporters by the month they started"),
+                                      _("Started"), _("Still supporting"), rtl, locale)  # fmt: skip
+    abort(404)
 
 
 @bp.get("/<lang>/staff/charts/<name>.svg")
 @staff_required
 def chart(name):
     """The overview's charts as SVG images (an <img> runs no script; its own CSP allows its styles)."""
-    rtl = text_direction(g.lang) == "rtl"
     currency = request.args.get("currency") or current_app.config["SUPPORT_CURRENCY"]
-    if name == "mrr":
-        svg = charts.mrr_chart(_history()[0], currency, _("Cash collected from memberships, last 12 months"),
-                               _("Cash collected"), rtl, format_locale(g.lang))  # fmt: skip
-    elif name == "movements":
-        svg = charts.movements_chart(_history()[1], _("New and churned supporters per week"),
-                                     _("New"), _("Churned"), rtl, format_locale(g.lang))  # fmt: skip
-    else:
-        abort(404)
-    response = Response(svg, mimetype="image/svg+xml")
+    response = Response(_svg(name, currency), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = CHART_POLICY
     response.headers["Cache-Control"] = "private, max-age=60"
     return response

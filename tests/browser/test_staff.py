@@ -41,7 +41,7 @@ def test_the_supporters_filter_form_filters(staff_context):
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_overview_charts_draw_their_figures(staff_context, lang):
-    """Both chart SVGs of the overview draw their series, not pygal's "No data" placeholder."""
+    """Every chart SVG of the overview draws their series, not pygal's "No data" placeholder."""
     page = staff_context.new_page()
     try:
         page.goto(f"/{lang}/staff/")
@@ -49,7 +49,7 @@ def test_the_overview_charts_draw_their_figures(staff_context, lang):
             "Promise.all([...document.querySelectorAll('main figure.chart img')].map(img =>"
             " fetch(img.src).then(async r => [img.getAttribute('src'), r.status, await r.text()])))"
         )
-        assert len(charts) == 2, f"{len(charts)} chart images on the overview"
+        assert len(charts) == 4, f"{len(charts)} chart images on the overview"
         for src, status, svg in charts:
             assert status == 200, f"{src} answered {status}"
             assert NO_DATA not in svg, f"{src} draws 'No data' instead of its series"

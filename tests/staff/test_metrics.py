@@ -95,7 +95,7 @@ def test_recovered_revenue_and_weekly_movements(member):
     assert len(weeks) == 12 and weeks[-1][1] == 1
 
 
-def test_mrr_history_from_paid_invoices(make_user):
+def test_cash_history_from_paid_invoices(make_user):
     """Monthly invoices count in their month; annual ones a twelfth for twelve months; a payment
     recorded twice (a repeated event) counts once."""
     from app.services import money
@@ -108,7 +108,7 @@ def test_mrr_history_from_paid_invoices(make_user):
                          currency="usd", status="paid", interval="year",
                          paid_at=NOW - timedelta(days=62))  # fmt: skip
     db.session.commit()
-    history = metrics.mrr_history(now=NOW)
+    history = metrics.cash_history(now=NOW)
     assert len(history) == 12
     assert history[-1][1]["usd"] == Fraction(1500)
     assert history[0][1] == {}  # a year ago: neither payment yet

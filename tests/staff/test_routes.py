@@ -14,7 +14,8 @@ from app.services import accounts, membership
 from tests.conftest import csrf_token
 
 STAFF_PAGES = [
-    "/en/staff/", "/ar/staff/", "/en/staff/charts/mrr.svg", "/en/staff/charts/movements.svg",
+    "/en/staff/", "/ar/staff/", "/en/staff/charts/mrr.svg", "/en/staff/charts/cash.svg",
+    "/en/staff/charts/movements.svg", "/en/staff/charts/retention.svg",
     "/en/staff/supporters", "/en/staff/supporters.csv", "/en/staff/prompts", "/en/staff/prompts/new",
     "/en/staff/webhooks", "/en/staff/audit", "/en/staff/outbox", "/en/staff/test-mode",
 ]  # fmt: skip
