@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -31,6 +31,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # Extra headers the message is sent with (List-Unsubscribe on optional messages).
+    headers: Mapped[dict | None] = mapped_column(JSON)
     lang: Mapped[str] = mapped_column(String(8))
     state: Mapped[MailState] = mapped_column(
         Enum(

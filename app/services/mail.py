@@ -85,11 +85,13 @@ def _render(name: str, context: dict, optional: bool = False) -> str | None:
     return found.render(context)
 
 
-def send_email(to: str, template: str, lang: str, **context) -> OutboxMessage:
+def send_email(
+    to: str, template: str, lang: str, headers: dict[str, str] | None = None, **context
+) -> OutboxMessage:
     """Write the message to the outbox; the worker delivers it once the caller commits."""
     subject, body, html = render_email(template, lang, **context)
     message = OutboxMessage(to=to, subject=subject, body=body, html=html, lang=lang,
-                            state=MailState.QUEUED, attempts=0)  # fmt: skip
+                            headers=headers or None, state=MailState.QUEUED, attempts=0)  # fmt: skip
     db.session.add(message)
     db.session.flush()
     enqueue(db.session, DELIVER_JOB, message.id)
@@ -154,6 +156,8 @@ def _email_of(message: OutboxMessage, sender: str) -> EmailMessage:
     if message.html:
         email.add_alternative(message.html, subtype="html")
     email["Content-Language"] = message.lang  # after the body: setting it clears Content-*
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     return email
 
 

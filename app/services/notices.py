@@ -33,7 +33,7 @@ from ..models import (
 from ..payments import get_gateway
 from ..payments.gateway import Card, GatewayError, Invoice
 from ..urls import external_url
-from . import mail
+from . import mail, preferences
 from .receipts import receipt_number
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,12 @@ def payment_received(user: User | None, payment: Payment) -> None:
         return
     if payment.interval == "month" and not user.receipts_monthly:
         return
+    optional = {}
+    if payment.interval == "month":  # the one optional message: one click turns it off (RFC 8058)
+        optional = {"unsubscribe_url": preferences.unsubscribe_url(user),
+                    "headers": preferences.unsubscribe_headers(user)}  # fmt: skip
     _send(user, NoticeKind.RECEIPT, payment.invoice_id or str(payment.payment_intent_id),
-          payment=payment, **_receipt(user, payment))  # fmt: skip
+          payment=payment, **_receipt(user, payment), **optional)  # fmt: skip
 
 
 def gift_received(user: User | None, payment: Payment) -> None:

@@ -280,3 +280,27 @@ def test_every_message_is_html_fit_for_mail_clients(make_user, stripe_side, post
             assert hrefs and all(h.startswith(app.config["SITE_URL"] + "/") for h in hrefs)
             assert all(h in message.body for h in hrefs if "/account" in h)
             assert "<" not in message.body
+
+
+def test_a_monthly_receipt_can_be_turned_off_in_one_click(
+    arabic_subscriber, stripe_side, post, app
+):
+    """The one optional message carries a one-click unsubscribe link, in the text and the HTML
+    and as List-Unsubscribe headers (RFC 8058), and the link works with a mail client's POST."""
+    from app.services import preferences
+    from app.services.mail import _email_of
+
+    stripe_side.subscribe(arabic_subscriber.stripe_customer_id, amount=500)
+    deliver(post, stripe_side.deliveries())
+    receipt = message_of(arabic_subscriber, K.RECEIPT)
+    link = preferences.unsubscribe_url(arabic_subscriber)
+    assert link in receipt.body and f'href="{link}"' in receipt.html
+    assert receipt.headers == preferences.unsubscribe_headers(arabic_subscriber)
+    email = _email_of(receipt, "Enab Baladi <support@example.org>")
+    assert email["List-Unsubscribe"] == f"<{link}>"
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe" not in _email_of(message_of(arabic_subscriber, K.WELCOME), "x")
+    mail_client = app.test_client(use_cookies=False)
+    assert mail_client.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    db.session.refresh(arabic_subscriber)
+    assert arabic_subscriber.receipts_monthly is False
