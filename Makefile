@@ -52,7 +52,8 @@ test-slow: install
 	HYPOTHESIS_PROFILE=slow $(BIN)/pytest -q tests/webhooks/test_money_properties.py
 
 screenshots: install
-	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q "tests/browser/test_reader_journey.py::test_a_reader_becomes_a_member_and_manages_their_support[ar]"
+	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q "tests/browser/test_reader_journey.py::test_a_reader_becomes_a_member_and_manages_their_support[ar]" \
+		tests/browser/test_emails.py
 
 lint: install
 	$(BIN)/ruff check .

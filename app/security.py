@@ -5,9 +5,10 @@ from flask import Flask, g
 STRIPE_JS = "https://js.stripe.com"
 
 
-def content_security_policy(config, stripe: bool = False) -> str:
+def content_security_policy(config, stripe: bool = False, frame_src: str | None = None) -> str:
     """Our own origin only (media hosts when configured); on payment pages, Stripe.js and its frames,
-    or, offline, the emulator's API that the stand-in script (served from our origin) calls."""
+    or, offline, the emulator's API that the stand-in script (served from our origin) calls.
+    `frame_src` allows frames from those sources (the staff email previews: 'self')."""
     media = " ".join(f"https://{host}" for host in config.get("MEDIA_HOSTS", ()))
     emulator = config.get("STRIPE_API_BASE") if config.get("STRIPE_JS_URL") is None else None
     stripe_js = f" {STRIPE_JS}" if stripe and not emulator else ""
@@ -25,7 +26,7 @@ def content_security_policy(config, stripe: bool = False) -> str:
         "img-src": f"'self' data: {media}".strip() + images,
         "font-src": "'self'",
         "connect-src": connect,
-        "frame-src": frames,
+        "frame-src": frame_src or frames,
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

@@ -210,17 +210,23 @@ def _send(user: User | None, kind: NoticeKind, object_id: str, **context) -> Out
     if notice_id is None:
         return None
     lang = _lang(user)
-    message = mail.send_email(
-        user.email, kind.value, lang, dir=text_direction(lang), user=user,
-        home_url=external_url("readers.home", lang=lang),
-        account_url=external_url("accounts.account", lang=lang),
-        support_url=external_url("billing.support", lang=lang), **context,
-    )  # fmt: skip
+    message = mail.send_email(user.email, kind.value, lang, **common_context(user, lang), **context)
     notice = db.session.get(Notice, notice_id)
     if notice is not None:
         notice.outbox_message_id = message.id
     db.session.flush()
     return message
+
+
+def common_context(user: User, lang: str) -> dict:
+    """What every supporter email is rendered with besides its own facts (the staff previews
+    render with it too)."""
+    return {
+        "dir": text_direction(lang), "user": user,
+        "home_url": external_url("readers.home", lang=lang),
+        "account_url": external_url("accounts.account", lang=lang),
+        "support_url": external_url("billing.support", lang=lang),
+    }  # fmt: skip
 
 
 def _claim(user: User, kind: NoticeKind, object_id: str) -> int | None:

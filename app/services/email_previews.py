@@ -1,0 +1,170 @@
+"""Every supporter email, rendered from sample data, so staff can read each one in both languages
+before any reader does.
+
+The sample account, membership, payment and card are transient model objects, never added to the
+session: a preview writes nothing. Each kind is rendered with exactly the context its occasion in
+`notices` passes (`SAMPLE_CONTEXTS` names that function), plus the context every supporter email
+gets (`notices.common_context`); a kind without a sample here has no preview, which a test catches.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from babel.dates import format_date
+from flask import current_app
+
+from ..currency import support_currency, unit
+from ..i18n import format_locale
+from ..models import Membership, MembershipStatus, NoticeKind, Payment, PaymentStatus, User
+from ..payments.gateway import Card
+from ..urls import external_url
+from . import mail, notices, preferences
+from .receipts import receipt_date, receipt_number
+
+SAMPLE_EMAIL = "reader@example.org"
+
+
+def _amount() -> int:
+    """Five whole units of the support currency: the sample's monthly amount."""
+    return 5 * unit(support_currency())
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The reader a preview is written to, in `lang`, and what they have with us."""
+
+    lang: str
+    user: User
+    membership: Membership
+    payment: Payment
+    card: Card
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One email as the reader would receive it."""
+
+    kind: NoticeKind
+    lang: str
+    subject: str
+    text: str
+    html: str | None
+
+
+def sample(lang: str, now: datetime | None = None) -> Sample:
+    """A monthly member paying 5 US dollars, paid today (payment 1), with a card that expires this
+    month; none of it is in the database."""
+    now = now or datetime.now(UTC)
+    user = User(email=SAMPLE_EMAIL, language=lang, receipts_monthly=True, key="0" * 32)
+    grace = timedelta(days=current_app.config["MEMBERSHIP_GRACE_DAYS"])
+    membership = Membership(
+        status=MembershipStatus.ACTIVE, amount=_amount(), currency=support_currency(),
+        interval="month", current_period_end=now + timedelta(days=30), cancel_at_period_end=False,
+        grace_until=now + grace, comp_until=now + timedelta(days=90), subscription_id="sub_sample",
+    )  # fmt: skip
+    payment = Payment(
+        id=1, kind="subscription", invoice_id="in_sample", payment_intent_id="pi_sample",
+        subscription_id="sub_sample", amount=_amount(), currency=support_currency(),
+        interval="month", status=PaymentStatus.PAID, paid_at=now, created_at=now, updated_at=now,
+    )  # fmt: skip
+    card = Card(id="pm_sample", brand="visa", last4="4242", exp_month=now.month, exp_year=now.year)
+    return Sample(lang, user, membership, payment, card, now)
+
+
+def _receipt(s: Sample, payment: Payment) -> dict:
+    """As `notices._receipt`."""
+    return {
+        "payment": payment,
+        "receipt_number": receipt_number(payment),
+        "paid_on": receipt_date(payment),
+        "receipt_url": external_url("accounts.receipt", lang=s.lang, payment_id=payment.id),
+    }
+
+
+def _receipt_context(s: Sample) -> dict:  # notices.payment_received (a monthly payment)
+    return {**_receipt(s, s.payment), "unsubscribe_url": preferences.unsubscribe_url(s.user)}
+
+
+def _gift_receipt_context(s: Sample) -> dict:  # notices.gift_received
+    gift = Payment(
+        id=s.payment.id, kind="gift", payment_intent_id="pi_sample", amount=s.payment.amount,
+        currency=s.payment.currency, interval=None, status=PaymentStatus.PAID, paid_at=s.now,
+        created_at=s.now, updated_at=s.now,
+    )  # fmt: skip
+    return _receipt(s, gift)
+
+
+def _cancellation_context(s: Sample) -> dict:  # notices.membership_changed, now ending
+    ending = Membership(
+        status=MembershipStatus.ENDING, amount=s.membership.amount, currency=s.membership.currency,
+        interval=s.membership.interval, current_period_end=s.membership.current_period_end,
+        cancel_at_period_end=True, subscription_id=s.membership.subscription_id,
+    )  # fmt: skip
+    return {"membership": ending, "period_end": ending.current_period_end}
+
+
+def _in_trouble(s: Sample) -> dict:  # what payment_failed and action_required share
+    return {
+        "membership": s.membership,
+        "grace_until": s.membership.grace_until,
+        "pay_url": external_url("billing.pay_now", lang=s.lang),
+    }
+
+
+def _payment_failed_context(s: Sample) -> dict:  # notices.payment_failed
+    return {"payment": s.payment, **_in_trouble(s)}
+
+
+def _action_required_context(s: Sample) -> dict:  # notices.action_required
+    return {"amount": s.payment.amount, "currency": s.payment.currency, **_in_trouble(s)}
+
+
+def _renewal_coming_context(s: Sample) -> dict:  # notices.remind_renewals (annual members only)
+    annual = Membership(
+        status=MembershipStatus.ACTIVE, amount=_amount() * 12, currency=support_currency(),
+        interval="year", current_period_end=s.now + notices.RENEWAL_NOTICE,
+        cancel_at_period_end=False, subscription_id="sub_sample",
+    )  # fmt: skip
+    return {"membership": annual, "period_end": annual.current_period_end}
+
+
+def _card_expiring_context(s: Sample) -> dict:  # notices.warn_expiring_cards
+    # The next payment falls in the month after the card's last one.
+    next_month = date(s.now.year + s.now.month // 12, s.now.month % 12 + 1, 3)
+    period_end = datetime(next_month.year, next_month.month, next_month.day, 8, tzinfo=UTC)
+    expires = date(s.card.exp_year, s.card.exp_month, 1)
+    return {
+        "card": s.card, "membership": s.membership, "period_end": period_end,
+        "expires": format_date(expires, "MMMM y", locale=format_locale(s.lang)),
+        "card_url": external_url("billing.card", lang=s.lang),
+    }  # fmt: skip
+
+
+SAMPLE_CONTEXTS: dict[NoticeKind, Callable[[Sample], dict]] = {
+    NoticeKind.WELCOME: lambda s: {"membership": s.membership},  # notices.membership_changed
+    NoticeKind.RECEIPT: _receipt_context,
+    NoticeKind.GIFT_RECEIPT: _gift_receipt_context,
+    NoticeKind.PAYMENT_FAILED: _payment_failed_context,
+    NoticeKind.ACTION_REQUIRED: _action_required_context,
+    NoticeKind.CANCELLATION: _cancellation_context,
+    NoticeKind.SUBSCRIPTION_ENDED: lambda s: {"membership": s.membership},
+    NoticeKind.COMP_GRANTED: lambda s: {"until": s.membership.comp_until},  # notices.comp_granted
+    NoticeKind.COMP_ENDED: lambda s: {},  # notices.comp_ended
+    NoticeKind.RENEWAL_COMING: _renewal_coming_context,
+    NoticeKind.CARD_EXPIRING: _card_expiring_context,
+}
+
+
+def kinds() -> list[NoticeKind]:
+    """The kinds that have a preview, in NoticeKind's order."""
+    return [kind for kind in NoticeKind if kind in SAMPLE_CONTEXTS]
+
+
+def render_preview(kind: NoticeKind, lang: str, now: datetime | None = None) -> Preview:
+    """`kind`'s email to the sample reader in `lang`, as `notices` would write it."""
+    s = sample(lang, now)
+    context = {**notices.common_context(s.user, lang), **SAMPLE_CONTEXTS[kind](s)}
+    subject, text, html = mail.render_email(kind.value, lang, **context)
+    return Preview(kind, lang, subject, text, html)
