@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
+from .labels import audit_label, event_label
 from .models import AttemptStatus, MailState, MembershipStatus, NoticeKind, PaymentStatus
 from .services.membership import perks_for
 from .urls import external_url
@@ -111,6 +112,15 @@ def long_date(value: datetime, lang: str | None = None) -> str:
     return format_date(value, "long", locale=format_locale(lang))
 
 
+def date_time(value: datetime, lang: str | None = None) -> Markup:
+    """A moment as staff need it: the date as the outlet writes it, the time, and its time zone
+    (times are kept in UTC), the time isolated so it reads left to right in Arabic too."""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    day = format_date(moment, "long", locale=format_locale(lang))
+    return Markup('{} <bdi dir="ltr">{} UTC</bdi>').format(day, moment.strftime("%H:%M"))
+
+
 def iso_datetime(value: datetime) -> str:
     """A machine-readable UTC timestamp for <time datetime>; SQLite hands datetimes back naive."""
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
@@ -141,6 +151,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)
     app.add_template_filter(iso_datetime, "iso")
+    app.add_template_filter(date_time)
+    app.add_template_global(event_label)
+    app.add_template_global(audit_label)
     app.add_template_global(split_after_paragraph)
     app.add_template_global(external_url)
     app.add_template_global(absolute_media)

@@ -209,32 +209,36 @@ def export_csv(query: SupporterQuery) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class TimelineItem:
+    """One line of a reader's timeline; the page words it from `kind` and these fields."""
+
     at: datetime
-    kind: str  # change | payment | staff | email
-    text: str
-    detail: str = ""
+    kind: str  # signup | change | payment | staff | email
+    text: str = ""  # change: the cause; staff: the action; email: the notice kind
+    detail: str = ""  # staff: who did it
     lang: str = ""  # an email's language
     state: str = ""  # an email's delivery state
+    from_status: MembershipStatus | None = None
+    to_status: MembershipStatus | None = None
+    payment: Payment | None = None
 
 
 def timeline(user: User) -> list[TimelineItem]:
-    """Sign-up, status changes, payments and staff actions about one reader, newest first."""
-    items = [TimelineItem(user.created_at, "signup", "signed up")]
+    """Sign-up, status changes, payments, staff actions and emails about one reader, newest
+    first."""
+    items = [TimelineItem(user.created_at, "signup")]
     if user.membership is not None:
         for change in db.session.scalars(
             select(MembershipChange).where(MembershipChange.membership_id == user.membership.id)
         ):
-            items.append(TimelineItem(change.at, "change", f"{change.from_status.value} → {change.to_status.value}",
-                                      change.cause))  # fmt: skip
+            items.append(TimelineItem(change.at, "change", change.cause,
+                                      from_status=change.from_status, to_status=change.to_status))  # fmt: skip
     for payment in db.session.scalars(select(Payment).where(Payment.user_id == user.id)):
-        items.append(TimelineItem(payment.created_at, "payment", payment.status,
-                                  f"{payment.kind} {payment.amount} {payment.currency}"))  # fmt: skip
-    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.subject_id == user.id)):
         items.append(
-            TimelineItem(
-                entry.at, "staff", entry.action, entry.actor.email if entry.actor else entry.target
-            )
+            TimelineItem(payment.paid_at or payment.created_at, "payment", payment=payment)
         )
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.subject_id == user.id)):
+        who = entry.actor.email if entry.actor else entry.target  # automatic: what it was about
+        items.append(TimelineItem(entry.at, "staff", entry.action, who))
     for notice, message in notices.notices_of(user):
         items.append(TimelineItem(notice.created_at, "email", notice.kind.value,
                                   lang=message.lang if message else "",

@@ -161,7 +161,8 @@ def test_a_reader_becomes_a_member_and_manages_their_support(
     entry = staff_page.locator("main tbody tr", has_text=event_id)
     expect(entry).to_have_count(1)
     expect(entry.locator("td").nth(1)).to_have_text(staff.email)
-    expect(entry.locator("td").nth(2)).to_have_text("replay")
+    replayed = {"en": "Webhook event applied again", "ar": "طُبّق حدث Stripe مرة أخرى"}[lang]
+    expect(entry.locator("td").nth(2)).to_have_text(replayed)
 
 
 def test_a_declined_card_is_explained_in_arabic(page, shots):

@@ -74,8 +74,8 @@ def test_a_second_subscription_waiting_to_charge_is_listed_then_ended_and_refund
     )
     assert [row[0] for row in rows[1:]] == ["two@example.org"]
     timeline = page_text(client.get(f"/en/staff/supporters/{reader.id}"))
-    assert "second subscription found" in timeline
-    assert f"second subscription ended {second.id}" in timeline
+    assert "Second live subscription found" in timeline
+    assert f"Second subscription cancelled and refunded {second.id}" in timeline
 
 
 def test_a_second_subscription_that_ends_by_itself_is_no_longer_listed(

@@ -1,0 +1,99 @@
+"""Data shown to people has a label in their language: every status, event type and audit action
+the code records has one, and an Arabic staff page shows none of them in English."""
+
+import ast
+import re
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+
+from app import labels, templating
+from app.extensions import db
+from app.models import (
+    AuditEntry,
+    MembershipStatus,
+    Payment,
+    PaymentStatus,
+    Role,
+    WebhookEvent,
+)
+from app.services import audit, billing_events, membership, testmode
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+
+def _recorded_actions() -> set[str]:
+    """Every action string passed to audit.record, and the automatic ones."""
+    actions = set()
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "record"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                actions.add(node.args[1].value)
+    actions |= {"staff role", "staff removed"}  # services/staff.py picks one of the two
+    actions |= {f"test mode: {a}" for a in ("advance", "refund", *testmode.DISPUTE_ACTIONS)}
+    from app.services import second_subscriptions
+
+    actions |= {second_subscriptions.FOUND, second_subscriptions.ENDED, second_subscriptions.GONE}
+    return actions
+
+
+def test_every_audit_action_has_a_label():
+    assert _recorded_actions() - set(labels.AUDIT_LABELS) == set()
+
+
+def test_every_event_type_the_ledger_applies_has_a_label():
+    assert set(billing_events.HANDLERS) - set(labels.EVENT_LABELS) == set()
+
+
+def test_every_status_has_a_label():
+    assert set(MembershipStatus) <= set(templating.STATUS_LABELS)
+    assert set(PaymentStatus) <= set(templating.PAYMENT_STATUS_LABELS)
+
+
+def _english_labels() -> set[str]:
+    found = set()
+    for table in (labels.EVENT_LABELS, labels.AUDIT_LABELS, templating.STATUS_LABELS,
+                  templating.PAYMENT_STATUS_LABELS):  # fmt: skip
+        found |= {label._args[0] for label in table.values()}
+    return found | {status.value for status in MembershipStatus if "_" in status.value}
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees, without <code> (raw ids staff copy) and attributes."""
+    html = re.sub(r"<code[^>]*>.*?</code>", " ", html, flags=re.S)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_arabic_staff_pages_show_no_english_label(client, make_user, auth):
+    """A reader with a history of every kind, and the pages that show it, in Arabic."""
+    make_user("staff@example.org", role=Role.STAFF)
+    reader = make_user("qari@example.org", lang="ar")
+    membership.grant_comp(reader, None, "invoice.paid")
+    membership.revoke_comp(reader, "customer.subscription.deleted")
+    db.session.add(Payment(user_id=reader.id, kind="subscription", invoice_id="in_l1", amount=500,
+                           amount_refunded=100, currency="usd", interval="month",
+                           status=PaymentStatus.PAID, paid_at=datetime.now(UTC)))  # fmt: skip
+    for action in ("grant", "revoke", "export", "replay"):
+        audit.record(reader, action, reader.email, subject=reader)
+    db.session.add(WebhookEvent(id="evt_l1", type="invoice.payment_failed",
+                                created=datetime.now(UTC), payload={}, state="applied",
+                                received_at=datetime.now(UTC), attempts=1))  # fmt: skip
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    english = _english_labels()
+    for url in (f"/ar/staff/supporters/{reader.id}", "/ar/staff/audit", "/ar/staff/webhooks",
+                "/ar/staff/supporters", "/ar/staff/webhooks/evt_l1"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _visible_text(response.get_data(as_text=True))
+        shown = sorted(
+            label for label in english if re.search(rf"(?<![\w.]){re.escape(label)}(?![\w])", text)
+        )
+        assert shown == [], (url, shown)
+    assert db.session.query(AuditEntry).count() >= 4
