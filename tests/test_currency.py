@@ -281,7 +281,7 @@ def test_refusal_messages_name_the_configured_limits(ctx, monkeypatch):
         ({"amount": "other"}, "usd", ("monthly", None)),
         ({"frequency": "once", "amount": "12000000"}, "usd", ("once", 12_000_000)),
         ({"frequency": "once", "amount": "12000001"}, "usd", ("once", None)),
-        ({"frequency": "once"}, "usd", ("once", None)),
+        ({"frequency": "once"}, "usd", ("once", 100)),  # "Give once": a real amount chosen
         ({}, "jpy", ("monthly", 1)),
         ({"amount": "10001"}, "jpy", ("monthly", None)),
         ({}, "kwd", ("monthly", 1000)),

@@ -1,4 +1,4 @@
-"""The support choice a prompt link preselects (frequency, amount)."""
+"""The support choice a prompt link preselects (frequency, amount), and where it was clicked."""
 
 from dataclasses import dataclass
 
@@ -18,9 +18,10 @@ class SupportChoice:
 
 
 def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
-    """Read `?frequency=&amount=&prompt=` (the amount in minor units of `currency`, by default
-    SUPPORT_CURRENCY). Anything unreadable falls back to the smallest amount a month; an amount
-    outside the limits, or one Stripe does not take in the currency, to "another amount"."""
+    """Read `?frequency=&amount=&prompt=&article=` (the amount in minor units of `currency`, by default
+    SUPPORT_CURRENCY). Anything unreadable, or no amount (a one-time gift too), falls back to the
+    smallest amount; an amount outside the limits, or one Stripe does not take in the currency, to
+    "another amount"."""
     currency = currency or current_app.config["SUPPORT_CURRENCY"]
     frequency = args.get("frequency", "monthly")
     if frequency not in FREQUENCIES:
@@ -32,7 +33,7 @@ def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
         amount = None  # "another amount"
     elif args.get("amount") == "other":
         amount = None
-    elif amount is None and frequency != "once":
+    elif amount is None:
         amount = money_units.minimum_amount(currency)
     return SupportChoice(
         frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int),

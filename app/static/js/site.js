@@ -92,3 +92,15 @@
   }
   window.setTimeout(poll, 1500);
 })();
+
+// The support form: typing another amount chooses "Another amount" (where the field shows before
+// it is chosen, as in browsers without CSS :has()), so the figure typed is the one paid.
+(function () {
+  "use strict";
+  var field = document.querySelector(".support-form input[name=other_amount]");
+  var other = document.querySelector(".support-form input[name=amount][value=other]");
+  if (!field || !other) return;
+  field.addEventListener("input", function () {
+    if (field.value.trim()) other.checked = true;
+  });
+})();
