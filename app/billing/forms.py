@@ -107,3 +107,9 @@ class ChangeSupportForm(Form):
     def minor_amount(self) -> int:
         """The amount typed, in minor units of the member's currency (once validated)."""
         return to_minor_units(self.amount.data, self.currency) or 0
+
+
+class ResumeForm(Form):
+    """The one button of the cancellation email's resume page."""
+
+    submit = SubmitField(_l("Resume my membership"))

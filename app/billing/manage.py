@@ -1,14 +1,14 @@
 """Members managing their support on our own pages: change amount, update card, cancel, resume."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..payments.gateway import GatewayError, IdempotencyConflict
-from ..services import billing
+from ..services import billing, resume_links
 from ..urls import external_url
 from . import bp
-from .forms import ChangeSupportForm
+from .forms import ChangeSupportForm, ResumeForm
 from .messages import CONFLICT, DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE, refusal_message
 
 
@@ -135,3 +135,27 @@ def paid():
     authentication = request.args.get("redirect_status") == "failed"
     failed = "payment_intent_authentication_failure" if authentication else None
     return redirect(url_for("billing.pay_now", lang=g.lang, failed=failed))
+
+
+@bp.route("/<lang>/account/support/resume/<token>", methods=["GET", "POST"])
+def resume_from_email(token):
+    """The cancellation email's one-click resume: the signed link names the member; the page asks
+    once (a form with CSRF, so a link scanner's GET changes nothing) and resumes."""
+    user = resume_links.read_resume_token(token)
+    if user is None:
+        return _private(render_template("billing/resume_invalid.html"), 400)
+    form = ResumeForm()
+    if form.validate_on_submit():
+        try:
+            billing.resume_support(user)
+        except (billing.SupportRefused, GatewayError):
+            flash(str(UNAVAILABLE))
+        else:
+            return _private(render_template("billing/resumed.html", membership=user.membership))
+    return _private(render_template("billing/resume.html", form=form, membership=user.membership))
+
+
+def _private(page: str, status: int = 200):
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -19,7 +19,7 @@ from ..i18n import format_locale
 from ..models import Membership, MembershipStatus, NoticeKind, Payment, PaymentStatus, User
 from ..payments.gateway import Card
 from ..urls import external_url
-from . import mail, notices, preferences
+from . import mail, notices, preferences, resume_links
 from .receipts import receipt_date, receipt_number
 
 SAMPLE_EMAIL = "reader@example.org"
@@ -102,7 +102,8 @@ def _cancellation_context(s: Sample) -> dict:  # notices.membership_changed, now
         interval=s.membership.interval, current_period_end=s.membership.current_period_end,
         cancel_at_period_end=True, subscription_id=s.membership.subscription_id,
     )  # fmt: skip
-    return {"membership": ending, "period_end": ending.current_period_end}
+    return {"membership": ending, "period_end": ending.current_period_end,
+            "resume_url": resume_links.resume_url(s.user, "sub_sample")}  # fmt: skip
 
 
 def _in_trouble(s: Sample) -> dict:  # what payment_failed and action_required share

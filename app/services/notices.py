@@ -33,7 +33,7 @@ from ..models import (
 from ..payments import get_gateway
 from ..payments.gateway import Card, GatewayError, Invoice
 from ..urls import external_url
-from . import mail, preferences
+from . import mail, preferences, resume_links
 from .receipts import receipt_number
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def membership_changed(user: User, membership: Membership, before: Status) -> No
     if after == Status.ENDING:
         period_end = membership.current_period_end
         _send(user, NoticeKind.CANCELLATION, _in_period(subscription_id, period_end),
-              membership=membership, period_end=period_end)  # fmt: skip
+              membership=membership, period_end=period_end,
+              resume_url=resume_links.resume_url(user, subscription_id))  # fmt: skip
     elif before in WITH_ACCESS and after == Status.LAPSED:
         _send(user, NoticeKind.SUBSCRIPTION_ENDED, subscription_id, membership=membership)
 

@@ -304,3 +304,31 @@ def test_a_monthly_receipt_can_be_turned_off_in_one_click(
     assert mail_client.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     db.session.refresh(arabic_subscriber)
     assert arabic_subscriber.receipts_monthly is False
+
+
+def test_the_cancellation_email_resumes_in_one_click(subscriber, stripe_side, post, app):
+    """The confirmation's button opens a page (a mail scanner's GET changes nothing) whose one
+    button resumes the membership at Stripe; the same link then says it no longer applies."""
+    import re as regex
+
+    from tests.conftest import csrf_token
+
+    customer = subscriber.stripe_customer_id
+    subscription = stripe_side.subscribe(customer)
+    deliver(post, stripe_side.deliveries())
+    stripe_side.cancel_at_period_end(subscription)
+    deliver(post, stripe_side.deliveries())
+    cancelled = message_of(subscriber, K.CANCELLATION)
+    link = regex.search(r"Resume my membership: (\S+)", cancelled.body).group(1)
+    assert f'href="{link}"' in cancelled.html
+    reader = app.test_client()  # the email is opened anywhere, signed in or not
+    assert reader.get(link).status_code == 200
+    db.session.expire_all()
+    assert subscriber.membership.status == MembershipStatus.ENDING  # opening it changed nothing
+    assert reader.post(link, data={"csrf_token": csrf_token(reader, link)}).status_code == 200
+    deliver(post, stripe_side.deliveries())
+    db.session.expire_all()
+    assert subscriber.membership.status == MembershipStatus.ACTIVE
+    assert stripe_side.gateway.retrieve_subscription(subscription).cancel_at_period_end is False
+    assert reader.get(link).status_code == 400
+    assert reader.get(link[:-3] + "xyz").status_code == 400
