@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_env, database_options
 
-from . import auth, errors, i18n, pagecache, security, templating, urls
+from . import auth, errors, i18n, pagecache, pagevariants, security, templating, urls
 from .extensions import babel, cache, csrf, db, limiter, migrate
 from .jobs import queue as jobs
 from .jobs import schedule  # noqa: F401 - declares the scheduled jobs
@@ -69,6 +69,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     templating.init_app(app)
     urls.init_app(app)
     pagecache.init_app(app)
+    pagevariants.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 
@@ -95,6 +96,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _sqlite_begin(conn):
     """Every SQLite transaction takes the write lock when it starts: a transaction that reads and
     then writes (a return page and a webhook at the same moment, say) then waits its turn, where
-    SQLite would refuse the second one's upgrade at once ("database is locked")."""
+    SQLite would refuse the second one's upgrade at once ("database is locked"). A transaction
+    that only reads (the user loader's) begins deferred, beside the writer."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(auth.READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

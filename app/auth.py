@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import Role, User
@@ -16,16 +17,31 @@ PENDING = "two_factor_pending"
 PENDING_MAX_AGE = 900  # seconds: time enough to install an authenticator app
 # The account (`id:session version`) whose code this session has checked.
 CHECKED = "two_factor_checked"
+# An execution option: the transaction only reads (app/__init__.py begins it so on SQLite).
+READ_ONLY = "enab_read_only"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """`<id>:<session version>`: a session or remember cookie from before sign-out or a password
-    change names an older version and is refused."""
+    change names an older version and is refused. The membership comes in the same query: every
+    page asks for the reader's perks."""
     identifier, _, version = user_id.partition(":")
     if not identifier.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(identifier))
+    session = db.session()
+    alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
+    if alone:  # its own transaction, which only reads (SQLite: without the write lock)
+        session.connection(execution_options={READ_ONLY: True})
+    user = session.get(User, int(identifier), options=[joinedload(User.membership)])
+    if alone:
+        # A page that reads nothing else (a cached page variant) holds no transaction while it
+        # renders; the account stays loaded for the request.
+        session.expire_on_commit, expire = False, session.expire_on_commit
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): the article page against a hello-world app.
 
 Both run under gunicorn (2 sync workers) on local ports, on a throwaway SQLite database with the
-sample content. With Debian's nginx installed (scripts/install-nginx.sh), the deployed nginx site
+sample content; the article is measured signed out and as a signed-in member (bench/member.py:
+the session cookie of a member registered on that gunicorn, sent with every request). With Debian's nginx installed (scripts/install-nginx.sh), the deployed nginx site
 (deploy/nginx/enab.conf, 2 worker processes) stands in front of the article's gunicorn, and two
 more targets join: the article through nginx (its micro-cache answering) and a static file from
 the same nginx, the ceiling any page through it can reach. Each target gets a warm-up, then they
@@ -23,6 +24,7 @@ from pathlib import Path
 from . import BenchError
 from .dashboard import run_dashboard
 from .loadgen import PythonLoad
+from .member import check_member_page, sign_in_member
 from .nginx import Nginx, unavailable
 from .prepare import ARTICLE_PATH, prepare_database
 from .results import Result, machine, summarize, table
@@ -85,16 +87,19 @@ def expect_ok(server: Gunicorn | Nginx, path: str) -> None:
         )
 
 
-def measure(settings: Settings, tool: Wrk | PythonLoad, urls: dict[str, str]) -> dict:
+def measure(
+    settings: Settings, tool: Wrk | PythonLoad, urls: dict[str, str], headers: dict[str, dict]
+) -> dict:
+    """Each target's rounds; `headers` holds what some targets send with every request."""
     for name, url in urls.items():
         print(f"warm-up {name} ({settings.warmup} s)", flush=True)
-        tool.run(url, settings.warmup)
+        tool.run(url, settings.warmup, headers.get(name))
     results: dict[str, list[Result]] = {name: [] for name in urls}
     for number in range(1, settings.rounds + 1):
         for name, url in urls.items():
-            result = tool.run(url, settings.seconds)
+            result = tool.run(url, settings.seconds, headers.get(name))
             results[name].append(result)
-            print(f"round {number}/{settings.rounds} {name:<14}{result.line()}", flush=True)
+            print(f"round {number}/{settings.rounds} {name:<16}{result.line()}", flush=True)
     return results
 
 
@@ -110,7 +115,14 @@ def run(settings: Settings) -> None:
         hello.wait_ready("/")
         expect_ok(site, ARTICLE_PATH)
         expect_ok(hello, "/")
-        urls = {"hello": hello.url("/"), "article": site.url(ARTICLE_PATH)}
+        cookie = sign_in_member(site.port, env)
+        check_member_page(site.port, ARTICLE_PATH, cookie)
+        urls = {
+            "hello": hello.url("/"),
+            "article": site.url(ARTICLE_PATH),
+            "member article": site.url(ARTICLE_PATH),
+        }
+        headers = {"member article": {"Cookie": cookie}}
         print(f"serving hello on {urls['hello']} and the article on port {site.port}", flush=True)
         missing = unavailable()
         if missing:
@@ -122,7 +134,7 @@ def run(settings: Settings) -> None:
             urls["nginx article"] = proxy.url(ARTICLE_PATH)
             urls["nginx static"] = proxy.url(STATIC_PATH)
             print(f"serving deploy/nginx/enab.conf on port {proxy.port}", flush=True)
-        results = measure(settings, tool, urls)
+        results = measure(settings, tool, urls, headers)
     print()
     print(
         f"load tool: {tool.description}, {settings.rounds} round"

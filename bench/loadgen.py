@@ -18,9 +18,10 @@ TIMEOUT = 10.0
 
 
 class _Worker(threading.Thread):
-    def __init__(self, host: str, port: int, path: str, start: threading.Barrier, end: float):
+    def __init__(self, host: str, port: int, path: str, headers: dict[str, str],
+                 start: threading.Barrier, end: float):  # fmt: skip
         super().__init__(daemon=True)
-        self.host, self.port, self.path = host, port, path
+        self.host, self.port, self.path, self.headers = host, port, path, headers
         self.start_barrier = start
         self.end = end
         self.latencies: list[float] = []
@@ -34,7 +35,7 @@ class _Worker(threading.Thread):
         try:
             while (began := clock()) < self.end:
                 try:
-                    conn.request("GET", self.path)
+                    conn.request("GET", self.path, headers=self.headers)
                     response = conn.getresponse()
                     response.read()
                 except (OSError, http.client.HTTPException):
@@ -56,7 +57,7 @@ class PythonLoad:
             f"connections; {reason})"
         )
 
-    def run(self, url: str, seconds: float) -> Result:
+    def run(self, url: str, seconds: float, headers: dict[str, str] | None = None) -> Result:
         parts = urlsplit(url)
         if not parts.hostname or not parts.port:
             raise BenchError(f"need a host and port in {url!r}")
@@ -73,7 +74,8 @@ class PythonLoad:
 
         barrier = threading.Barrier(CONNECTIONS + 1, action=go)
         workers.extend(
-            _Worker(parts.hostname, parts.port, path, barrier, 0.0) for _ in range(CONNECTIONS)
+            _Worker(parts.hostname, parts.port, path, headers or {}, barrier, 0.0)
+            for _ in range(CONNECTIONS)
         )
         for worker in workers:
             worker.start()

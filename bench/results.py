@@ -9,6 +9,7 @@ from pathlib import Path
 
 RPS_TARGET = 0.80  # article req/s at least this share of hello's
 P99_TARGET = 1.5  # article p99 at most this multiple of hello's
+MEMBER_RPS_TARGET = 0.25  # a signed-in member's article req/s at least this share of hello's
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ def _verdict(ok: bool) -> str:
 
 
 def table(summaries: dict[str, Summary]) -> str:
-    lines = [f"{'target':<14}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}"]
+    lines = [f"{'target':<16}{'req/s':>11}{'p50 ms':>10}{'p99 ms':>10}"]
     for name, s in summaries.items():
-        row = f"{name:<14}{s.rps:>11.1f}{s.p50_ms:>10.2f}{s.p99_ms:>10.2f}"
+        row = f"{name:<16}{s.rps:>11.1f}{s.p50_ms:>10.2f}{s.p99_ms:>10.2f}"
         lines.append(row + (f"   ({s.errors} errors)" if s.errors else ""))
     hello, article = summaries["hello"], summaries["article"]
     rps_ratio = article.rps / hello.rps if hello.rps else math.nan
@@ -68,6 +69,12 @@ def table(summaries: dict[str, Summary]) -> str:
         f"{_verdict(rps_ratio >= RPS_TARGET)}), p99 {p99_ratio:.2f}x "
         f"(target <= {P99_TARGET:g}x: {_verdict(p99_ratio <= P99_TARGET)})"
     )
+    if "member article" in summaries:
+        member_ratio = summaries["member article"].rps / hello.rps if hello.rps else math.nan
+        lines.append(
+            f"member article/hello: req/s {member_ratio:.2f} (target >= {MEMBER_RPS_TARGET:.2f}: "
+            f"{_verdict(member_ratio >= MEMBER_RPS_TARGET)})"
+        )
     if "nginx article" in summaries:
         proxied, ceiling = summaries["nginx article"], summaries["nginx static"]
         lines.append(

@@ -58,7 +58,7 @@ class Wrk:
         self.path = path
         self.description = f"wrk {version(path)} ({THREADS} threads, {CONNECTIONS} connections)"
 
-    def run(self, url: str, seconds: int) -> Result:
+    def run(self, url: str, seconds: int, headers: dict[str, str] | None = None) -> Result:
         command = [
             self.path,
             f"-t{THREADS}",
@@ -66,6 +66,7 @@ class Wrk:
             f"-d{seconds}s",
             "--timeout", "10s",
             "--latency",
+            *(arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")),
             url,
         ]  # fmt: skip
         try:

@@ -42,14 +42,13 @@ def test_second_request_is_served_without_queries(client, count_queries):
     assert statements == []
 
 
-def test_a_session_bypasses_the_cache(client, count_queries):
+def test_a_session_bypasses_the_cache(client):
     """A reader with a session cookie never gets the shared cached page."""
     client.get(URL)
     client.set_cookie("session", "anything")
-    with count_queries() as statements:
-        response = client.get(URL)
-    assert statements, "a request with a session must be rendered, not served from the cache"
+    response = client.get(URL)
     assert "private" in response.headers["Cache-Control"]
+    assert "ETag" not in response.headers, "a page with a session comes from Flask, not the cache"
 
 
 def test_content_import_invalidates_cached_pages(client, import_posts, make_post):

@@ -8,7 +8,6 @@ from flask import (
     g,
     make_response,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from ..extensions import csrf
 from ..i18n import LANG_COOKIE, languages, other_language, preferred_language
 from ..pagecache import cacheable
+from ..pagevariants import render_variant
 from ..services import content, prompts
 from ..urls import safe_next
 from . import bp
@@ -44,45 +44,52 @@ def choose_language(code):
 @bp.get("/<lang>/")
 @cacheable
 def home():
+    return render_variant("readers/listing.html", _home)
+
+
+def _home() -> dict:
     page = content.list_latest(g.lang, request.args.get("page", 1, type=int))
     if page.number > 1 and not page.items:
         abort(404)
-    return render_template(
-        "readers/listing.html", heading=_("Latest news"), is_home=True, page=page, **_chrome()
-    )
+    return {"heading": _("Latest news"), "is_home": True, "page": page, **_chrome()}
 
 
 @bp.get("/<lang>/articles/<slug>")
 @cacheable
 def article(slug):
-    view = content.get_article(g.lang, slug) or abort(404)
-    return render_template("readers/article.html", view=view, **_chrome())
+    return render_variant(
+        "readers/article.html",
+        lambda: {"view": content.get_article(g.lang, slug) or abort(404), **_chrome()},
+    )
 
 
 @bp.get("/<lang>/sections/<slug>")
 @cacheable
 def section(slug):
-    return _listing(content.find_section(g.lang, slug), content.list_section_articles,
+    return _listing(content.find_section, slug, content.list_section_articles,
                     content.counterpart_section, "readers.section")  # fmt: skip
 
 
 @bp.get("/<lang>/tags/<slug>")
 @cacheable
 def tag(slug):
-    return _listing(content.find_tag(g.lang, slug), content.list_tag_articles,
+    return _listing(content.find_tag, slug, content.list_tag_articles,
                     content.counterpart_tag, "readers.tag")  # fmt: skip
 
 
-def _listing(found, list_articles, counterpart, endpoint):
+def _listing(find, slug, list_articles, counterpart, endpoint):
     """A section's or tag's stories, a page at a time; the language link leads to the same
     section or tag in the other language when there is one."""
-    if found is None:
-        abort(404)
-    page = list_articles(found, request.args.get("page", 1, type=int))
-    other = counterpart(found, other_language(g.lang))
-    other_path = url_for(endpoint, lang=other.lang, slug=other.slug) if other else None
-    return render_template("readers/listing.html", heading=found.name, page=page,
-                           other_language_path=other_path, **_chrome())  # fmt: skip
+
+    def context() -> dict:
+        found = find(g.lang, slug) or abort(404)
+        page = list_articles(found, request.args.get("page", 1, type=int))
+        other = counterpart(found, other_language(g.lang))
+        other_path = url_for(endpoint, lang=other.lang, slug=other.slug) if other else None
+        return {"heading": found.name, "page": page, "other_language_path": other_path,
+                **_chrome()}  # fmt: skip
+
+    return render_variant("readers/listing.html", context)
 
 
 @bp.post("/beacon")
