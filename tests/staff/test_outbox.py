@@ -30,7 +30,9 @@ def test_staff_see_states_and_send_a_failed_message_again(client, make_user, aut
     db.session.refresh(failed)
     # queued again and, the mail server being unset here, kept by the worker's delivery
     assert failed.state == MailState.KEPT and failed.last_error is None
-    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mail sent again")).one()
+    assert db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "mail sent again")
+    ).one()
 
 
 def test_only_a_failed_message_can_be_sent_again(client, make_user, auth):
