@@ -11,7 +11,13 @@ from flask_login import current_user, login_required
 from ..auth import staff_required
 from ..i18n import format_locale
 from ..models import Payment
-from ..services.receipts import receipt_date, receipt_number, receipt_payer, receipt_payment
+from ..services.receipts import (
+    card_of,
+    receipt_date,
+    receipt_number,
+    receipt_payer,
+    receipt_payment,
+)
 from . import bp
 
 PURPOSES = {
@@ -54,6 +60,7 @@ def _receipt_page(payment: Payment):
         date=receipt_date(payment),
         purpose=purpose_label(payment),
         payer=receipt_payer(payment),
+        card=card_of(payment),
         currency_name=get_currency_name(payment.currency.upper(), locale=format_locale()),
         outlet_name=current_app.config.get("OUTLET_NAME") or _("Enab Baladi"),
         outlet_address=[line for line in ADDRESS_LINES.split(address) if line],

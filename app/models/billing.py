@@ -117,6 +117,9 @@ class Payment(db.Model):
     disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     receipt_url: Mapped[str | None] = mapped_column(String(1000))
+    # The card it was paid with, for the receipt (read from the charge the first time it is shown).
+    card_brand: Mapped[str | None] = mapped_column(String(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

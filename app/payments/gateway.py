@@ -157,3 +157,6 @@ class Charge:
     disputed: bool = False
     refunds: tuple[Refund, ...] = ()
     disputed_at: datetime | None = None
+    # The card it was paid with (`payment_method_details.card`), when it was a card.
+    card_brand: str | None = None
+    card_last4: str | None = None

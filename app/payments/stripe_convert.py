@@ -251,6 +251,10 @@ def charge_from_stripe(obj: Mapping[str, Any], dispute: Dispute | None = None) -
     with _reading("charge", obj):
         listed = obj.get("refunds")
         refunds = (listed.get("data") or []) if isinstance(listed, Mapping) else []
+        # https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card
+        details = obj.get("payment_method_details")
+        card = details.get("card") if isinstance(details, Mapping) else None
+        card = card if isinstance(card, Mapping) else {}
         return Charge(
             id=str(obj["id"]), amount=int(obj["amount"]),
             amount_refunded=int(obj.get("amount_refunded") or 0), currency=str(obj["currency"]),
@@ -261,6 +265,8 @@ def charge_from_stripe(obj: Mapping[str, Any], dispute: Dispute | None = None) -
             disputed_at=dispute.created if dispute else None,
             customer_id=expandable_id(obj.get("customer")), disputed=bool(obj.get("disputed")),
             refunds=tuple(refund_from_stripe(refund) for refund in refunds),
+            card_brand=str(card["brand"]) if card.get("brand") else None,
+            card_last4=str(card["last4"]) if card.get("last4") else None,
         )  # fmt: skip
 
 

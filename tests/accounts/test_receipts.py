@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Payment, PaymentStatus, Role
@@ -116,3 +117,23 @@ def test_the_payment_history_links_each_receipt(client, auth, make_user, make_pa
     html = client.get("/en/account").get_data(as_text=True)
     assert f"/en/account/receipts/{paid.id}" in html
     assert f"/en/account/receipts/{failed.id}" not in html
+
+
+def test_the_receipt_names_the_card_as_stripe_has_it(client, auth, make_user):
+    """Paid through Stripe with 4242…: the receipt reads the card from the charge once, keeps it
+    on the row, and shows brand and last four digits; with Stripe not answering it shows the
+    receipt without them."""
+    from tests.paying import OK, pay, start
+
+    make_user()
+    auth.login()
+    outcome = pay(client, client.emulator, start(client).headers["Location"], OK)
+    assert outcome.response.status_code == 200
+    payment = db.session.scalars(select(Payment)).one()
+    client.emulator.faults.fail_next(1, kind="connection")
+    page = client.get(f"/en/account/receipts/{payment.id}")
+    assert page.status_code == 200 and "ending in" not in page.get_data(as_text=True)
+    text = " ".join(client.get(f"/en/account/receipts/{payment.id}").get_data(as_text=True).split())
+    assert "Visa card ending in 4242" in text
+    db.session.refresh(payment)
+    assert (payment.card_brand, payment.card_last4) == ("visa", "4242")
