@@ -82,7 +82,7 @@ def _user_or_fail(email: str):
 def grant_command(email: str, until) -> None:
     """Give EMAIL a complimentary membership until the end of a date (UTC)."""
     user = _user_or_fail(email)
-    end = until.replace(tzinfo=UTC) + timedelta(days=1)
+    end = until.replace(tzinfo=UTC) + timedelta(days=1, seconds=-1)  # through the day's end
     result = membership.grant_comp(
         user, end, "complimentary membership granted from the command line"
     )

@@ -29,6 +29,59 @@ EVENT_LABELS = {
     "charge.dispute.funds_reinstated": _l("Disputed funds reinstated"),
     "customer.updated": _l("Customer changed"),
     "customer.deleted": _l("Customer deleted"),
+    # Stored, not applied: Stripe sends them too.
+    "customer.created": _l("Customer created"),
+    "charge.succeeded": _l("Charge succeeded"),
+    "charge.failed": _l("Charge failed"),
+    "charge.updated": _l("Charge changed"),
+    "invoice.created": _l("Invoice created"),
+    "invoice.finalized": _l("Invoice finalised"),
+    "invoice.updated": _l("Invoice changed"),
+    "invoice.payment_succeeded": _l("Invoice payment succeeded"),
+    "invoice.upcoming": _l("Invoice coming"),
+    "invoice_payment.paid": _l("Invoice payment recorded"),
+    "payment_intent.created": _l("Payment started"),
+    "payment_intent.requires_action": _l("Payment waits for the bank"),
+    "payment_intent.canceled": _l("Payment cancelled"),
+    "payment_method.attached": _l("Card saved"),
+    "setup_intent.created": _l("Card update started"),
+    "setup_intent.succeeded": _l("Card update succeeded"),
+    "setup_intent.setup_failed": _l("Card update failed"),
+    "test_helpers.test_clock.advancing": _l("Test clock moving"),
+    "test_helpers.test_clock.ready": _l("Test clock moved"),
+}
+
+# Why a membership changed (the `cause` of membership.apply), besides the event types above.
+CAUSE_LABELS = {
+    "subscription started": _l("Subscription started on our payment page"),
+    "return from payment": _l("Back from the payment page"),
+    "amount changed by the member": _l("Amount changed by the member"),
+    "cancelled by the member": _l("Cancelled by the member"),
+    "resumed by the member": _l("Resumed by the member"),
+    "open invoice paid on our page": _l("Open invoice paid on our page"),
+    "open invoice paid with a new card": _l("Open invoice paid with a new card"),
+    "reconciliation": _l("Reconciled with Stripe"),
+    "charge event": _l("A charge changed"),
+    "complimentary membership granted by staff": _l("Complimentary membership granted by staff"),
+    "complimentary membership revoked by staff": _l("Complimentary membership revoked by staff"),
+    "complimentary membership granted from the command line": _l(
+        "Complimentary membership granted from the command line"
+    ),
+    "complimentary membership ended": _l("Complimentary membership ended"),
+}
+
+# The keys of audit entries' details.
+DETAIL_LABELS = {
+    "until": _l("Until"),
+    "role": _l("Role"),
+    "previous": _l("Before"),
+    "charge": _l("Charge"),
+    "type": _l("Event type"),
+    "filters": _l("Filters"),
+    "message_id": _l("Message"),
+    "activate": _l("Made active"),
+    "subscription": _l("Subscription"),
+    "refunded": _l("Refunded"),
 }
 
 # The audit log's actions (services/audit.record callers).
@@ -59,6 +112,17 @@ AUDIT_LABELS = {
 def event_label(event_type: str) -> str:
     label = EVENT_LABELS.get(event_type)
     return str(label) if label is not None else event_type
+
+
+def cause_label(cause: str) -> str:
+    """Why a membership changed: an event type's label, a known cause's, else as recorded."""
+    label = CAUSE_LABELS.get(cause) or EVENT_LABELS.get(cause)
+    return str(label) if label is not None else cause
+
+
+def detail_label(key: str) -> str:
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label is not None else key
 
 
 def audit_label(action: str) -> str:

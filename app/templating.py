@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
-from .labels import audit_label, event_label
+from .labels import audit_label, cause_label, detail_label, event_label
 from .models import AttemptStatus, MailState, MembershipStatus, NoticeKind, PaymentStatus
 from .services.membership import perks_for
 from .urls import external_url
@@ -154,6 +154,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_time)
     app.add_template_global(event_label)
     app.add_template_global(audit_label)
+    app.add_template_global(cause_label)
+    app.add_template_global(detail_label)
     app.add_template_global(split_after_paragraph)
     app.add_template_global(external_url)
     app.add_template_global(absolute_media)

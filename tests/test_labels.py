@@ -57,7 +57,8 @@ def test_every_status_has_a_label():
 
 def _english_labels() -> set[str]:
     found = set()
-    for table in (labels.EVENT_LABELS, labels.AUDIT_LABELS, templating.STATUS_LABELS,
+    for table in (labels.EVENT_LABELS, labels.AUDIT_LABELS, labels.CAUSE_LABELS,
+                  labels.DETAIL_LABELS, templating.STATUS_LABELS,
                   templating.PAYMENT_STATUS_LABELS):  # fmt: skip
         found |= {label._args[0] for label in table.values()}
     return found | {status.value for status in MembershipStatus if "_" in status.value}
@@ -76,6 +77,8 @@ def test_arabic_staff_pages_show_no_english_label(client, make_user, auth):
     reader = make_user("qari@example.org", lang="ar")
     membership.grant_comp(reader, None, "invoice.paid")
     membership.revoke_comp(reader, "customer.subscription.deleted")
+    membership.grant_comp(reader, None, "complimentary membership granted by staff")
+    audit.record(reader, "grant", reader.email, subject=reader, until="2027-12-01")
     db.session.add(Payment(user_id=reader.id, kind="subscription", invoice_id="in_l1", amount=500,
                            amount_refunded=100, currency="usd", interval="month",
                            status=PaymentStatus.PAID, paid_at=datetime.now(UTC)))  # fmt: skip
@@ -97,3 +100,21 @@ def test_arabic_staff_pages_show_no_english_label(client, make_user, auth):
         )
         assert shown == [], (url, shown)
     assert db.session.query(AuditEntry).count() >= 4
+
+
+def test_every_membership_cause_the_code_records_has_a_label():
+    """The causes passed to membership changes, as string literals, are labelled (an event type's
+    label serves for those recorded with the event's type)."""
+    causes = set()
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "")
+                in ("apply_subscription", "sync_subscription", "grant_comp", "revoke_comp")
+                and node.args
+                and isinstance(node.args[-1], ast.Constant)
+                and isinstance(node.args[-1].value, str)
+            ):
+                causes.add(node.args[-1].value)
+    assert causes and causes - set(labels.CAUSE_LABELS) == set()

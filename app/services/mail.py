@@ -8,6 +8,7 @@ development — kept in the outbox only.
 """
 
 import logging
+import re
 import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import text_direction
 from ..jobs.queue import enqueue, job
 from ..models import MailState, OutboxMessage
 
@@ -70,7 +72,19 @@ def render_email(template: str, lang: str, **context) -> tuple[str, str, str | N
         context = {**context, "lang": lang, "subject": subject}
         body = _render(f"emails/{template}.txt", context)
         html = _render(f"emails/{template}.html", context, optional=True)
+    if text_direction(lang) == "rtl":
+        body = isolate_links(body)
     return subject, body, html
+
+
+LINK = re.compile(r"https?://\S+")
+
+
+def isolate_links(text: str) -> str:
+    """Each address in a right-to-left plain-text part wrapped in left-to-right isolates
+    (U+2066 ... U+2069), so a mail client laying the line out right to left keeps it whole and in
+    order instead of moving its slashes."""
+    return LINK.sub(lambda found: f"\u2066{found.group(0)}\u2069", text)
 
 
 def _render(name: str, context: dict, optional: bool = False) -> str | None:

@@ -91,13 +91,14 @@ def grant(user_id):
     user = _supporter(user_id)
     form = GrantForm()
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, datetime.min.time(), UTC) + timedelta(days=1)
+        # Through the end of the chosen day (its last second), so the day shown is the one chosen.
+        until = datetime.combine(form.until.data, datetime.min.time(), UTC) + timedelta(
+            days=1, seconds=-1
+        )
         audit.record(
             current_user, "grant", user.email, subject=user, until=form.until.data.isoformat()
         )
-        membership.grant_comp(
-            user, until, f"complimentary membership granted by {current_user.email}"
-        )
+        membership.grant_comp(user, until, "complimentary membership granted by staff")
         db.session.commit()
         flash(_("Complimentary membership granted."))
     return redirect(url_for("staff.supporter", lang=g.lang, user_id=user.id))
@@ -108,7 +109,7 @@ def grant(user_id):
 def revoke(user_id):
     user = _supporter(user_id)  # CSRFProtect has checked the form's token
     audit.record(current_user, "revoke", user.email, subject=user)
-    membership.revoke_comp(user, f"complimentary membership revoked by {current_user.email}")
+    membership.revoke_comp(user, "complimentary membership revoked by staff")
     db.session.commit()
     flash(_("Complimentary membership revoked."))
     return redirect(url_for("staff.supporter", lang=g.lang, user_id=user.id))

@@ -161,3 +161,15 @@ def test_a_sent_message_cannot_go_back_to_the_queue(app):
     message.state = MailState.SENT
     with pytest.raises(ValueError):
         mail.retry(message)
+
+
+def test_links_in_an_arabic_text_part_are_isolated_left_to_right(app):
+    """A right-to-left plain-text part keeps each address whole and in order (LRI ... PDI)."""
+    _subject, body, _html = mail.render_email(
+        "reset_password", "ar", link="http://127.0.0.1:5000/ar/x"
+    )
+    assert "\u2066http://127.0.0.1:5000/ar/x\u2069" in body
+    _subject, english, _html = mail.render_email(
+        "reset_password", "en", link="http://127.0.0.1:5000/en/x"
+    )
+    assert "\u2066" not in english

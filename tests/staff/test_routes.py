@@ -162,6 +162,8 @@ def test_grant_and_revoke_are_audited_and_on_the_timeline(client, people, auth):
     client.post(f"{url}/grant", data={"until": "2099-01-31", "csrf_token": csrf_token(client, url)})
     db.session.refresh(reader)
     assert reader.membership.status == MembershipStatus.COMPLIMENTARY
+    # Through the end of the day chosen: that day is the last one shown.
+    assert reader.membership.comp_until.date().isoformat() == "2099-01-31"
     client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url)})
     db.session.refresh(reader.membership)
     assert reader.membership.status == MembershipStatus.LAPSED
@@ -170,7 +172,8 @@ def test_grant_and_revoke_are_audited_and_on_the_timeline(client, people, auth):
     ).all()
     assert sorted(actions) == ["grant", "revoke"]
     page = client.get(url).get_data(as_text=True)
-    assert "complimentary membership granted by staff@example.org" in page and "revoke" in page
+    assert "Complimentary membership granted by staff" in page  # the cause, on the timeline
+    assert "Complimentary membership revoked" in page and "staff@example.org" in page  # audit
 
 
 def test_replay_applies_a_failed_event_once(
