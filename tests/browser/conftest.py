@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.server_env import FOREIGN_SETTINGS
+
 from .steps import WEBHOOK_SECRET, sign_in
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,18 +54,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDE, NARROW, HEIGHT = 1280, 360, 800
-# Settings that would take the server away from the Stripe emulator, the outbox or its own database.
-FOREIGN_SETTINGS = (
-    "REDIS_URL",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_API_BASE",
-    "STRIPE_JS_URL",
-    "MAIL_SERVER",
-    "TEST_DATABASE_URL",
-    "MEDIA_HOSTS",
-)
 HOST = "127.0.0.1"
 START_TIMEOUT, STOP_TIMEOUT = 30.0, 10.0
 SERVER_THREADS = 8  # to wait on connections: Chromium opens up to 6 to one host per context

@@ -29,6 +29,7 @@ from bench import BenchError
 from bench.nginx import Nginx, unavailable
 from bench.prepare import ARTICLE_PATH, REPO_ROOT
 from bench.servers import HOST, Gunicorn, free_port
+from tests.server_env import FOREIGN_SETTINGS
 
 pytestmark = [pytest.mark.nginx, pytest.mark.own_app]
 
@@ -38,19 +39,6 @@ SIGN_IN_LIMIT = 3  # sign-in attempts a minute from one address (RATELIMIT_SIGN_
 PASSWORD = "olive grove 1987"
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 ARTICLE_LINK = re.compile(r'href="(/en/articles/[a-z0-9-]+)"')
-# Settings that would take the server away from its own database, the outbox or the emulator.
-FOREIGN_SETTINGS = (
-    "REDIS_URL",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_API_BASE",
-    "STRIPE_JS_URL",
-    "MAIL_SERVER",
-    "TEST_DATABASE_URL",
-    "MEDIA_HOSTS",
-    "TRUSTED_HOSTS",
-)
 
 
 @dataclass
