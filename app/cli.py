@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .jobs.cli import worker_command
-from .models import Article, Role
+from .models import Article, Role, SignupSource
 from .payments import get_gateway
 from .payments.gateway import GatewayError
 from .services import accounts, demo, importer, membership, prompts, reconcile, two_factor
@@ -108,7 +108,7 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
     user = accounts.find_user(email)
     created = user is None
     if created:
-        user = accounts.create_user(email, None, lang, role=role)
+        user = accounts.create_user(email, None, lang, role=role, source=SignupSource.STAFF)
     user.role = role
     db.session.commit()
     if created:

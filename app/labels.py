@@ -8,6 +8,8 @@ tests/test_labels.py fails until it has a label.
 
 from flask_babel import lazy_gettext as _l
 
+from .models import SignupSource
+
 # Stripe's event types the ledger applies (services/billing_events.HANDLERS) or commonly receives.
 EVENT_LABELS = {
     "customer.subscription.created": _l("Subscription created"),
@@ -70,6 +72,13 @@ CAUSE_LABELS = {
     "complimentary membership ended": _l("Complimentary membership ended"),
 }
 
+# How an account came to be.
+SIGNUP_SOURCE_LABELS = {
+    SignupSource.REGISTER: _l("Registered"),
+    SignupSource.SUPPORT_FORM: _l("On the support form"),
+    SignupSource.STAFF: _l("Made by staff"),
+}
+
 # The keys of audit entries' details.
 DETAIL_LABELS = {
     "until": _l("Until"),
@@ -118,6 +127,10 @@ def cause_label(cause: str) -> str:
     """Why a membership changed: an event type's label, a known cause's, else as recorded."""
     label = CAUSE_LABELS.get(cause) or EVENT_LABELS.get(cause)
     return str(label) if label is not None else cause
+
+
+def signup_source_label(source: SignupSource | str) -> str:
+    return str(SIGNUP_SOURCE_LABELS[SignupSource(source)])
 
 
 def detail_label(key: str) -> str:

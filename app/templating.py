@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
-from .labels import audit_label, cause_label, detail_label, event_label
+from .labels import audit_label, cause_label, detail_label, event_label, signup_source_label
 from .models import AttemptStatus, MailState, MembershipStatus, NoticeKind, PaymentStatus
 from .services.membership import perks_for
 from .urls import external_url
@@ -156,6 +156,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(audit_label)
     app.add_template_global(cause_label)
     app.add_template_global(detail_label)
+    app.add_template_global(signup_source_label)
     app.add_template_global(split_after_paragraph)
     app.add_template_global(external_url)
     app.add_template_global(absolute_media)

@@ -118,3 +118,9 @@ def test_every_membership_cause_the_code_records_has_a_label():
             ):
                 causes.add(node.args[-1].value)
     assert causes and causes - set(labels.CAUSE_LABELS) == set()
+
+
+def test_every_signup_source_has_a_label():
+    from app.models import SignupSource
+
+    assert set(SignupSource) == set(labels.SIGNUP_SOURCE_LABELS)

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 models; importing this package registers every table."""
 
-from .accounts import ReadingMode, Role, User
+from .accounts import ReadingMode, Role, SignupSource, User
 from .audit import AuditEntry
 from .billing import (
     AttemptStatus,
@@ -40,6 +40,7 @@ __all__ = [
     "Refund",
     "Role",
     "Section",
+    "SignupSource",
     "Tag",
     "User",
     "WebhookEvent",

@@ -20,6 +20,15 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class SignupSource(enum.StrEnum):
+    """How an account came to be: registered, made by paying on the support form (a reader who
+    gave without an account), or made by staff (the team page or the command line)."""
+
+    REGISTER = "register"
+    SUPPORT_FORM = "support_form"
+    STAFF = "staff"
+
+
 class ReadingMode(enum.StrEnum):
     """How a member reads an article that has a translation."""
 
@@ -40,6 +49,12 @@ class User(UserMixin, db.Model):
         default=Role.READER,
     )
     language: Mapped[str] = mapped_column(String(8), default="en")
+    signup_source: Mapped[SignupSource] = mapped_column(
+        Enum(SignupSource, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=SignupSource.REGISTER,
+        server_default="register",
+    )  # fmt: skip
     reading_mode: Mapped[ReadingMode] = mapped_column(
         Enum(
             ReadingMode,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import OutboxMessage, Role, User
+from ..models import OutboxMessage, Role, SignupSource, User
 from ..urls import external_url
 from .mail import render_email, send_email
 
@@ -69,12 +69,15 @@ def find_user(email: str) -> User | None:
     )
 
 
-def create_user(email: str, password: str | None, lang: str, role: Role = Role.READER) -> User:
+def create_user(
+    email: str, password: str | None, lang: str, role: Role = Role.READER,
+    source: SignupSource = SignupSource.REGISTER,
+) -> User:  # fmt: skip
     """A new account; raises EmailTaken when the address is in use."""
     email = normalize_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken(email)
-    user = User(email=email, language=lang, role=role)
+    user = User(email=email, language=lang, role=role, signup_source=source)
     user.password_hash = (
         generate_password_hash(password, method=_hash_method()) if password else None
     )

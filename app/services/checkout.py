@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from .. import currency as money_units
 from ..extensions import db
-from ..models import Article, AttemptStatus, PaymentAttempt, PaymentStatus, User
+from ..models import Article, AttemptStatus, PaymentAttempt, PaymentStatus, SignupSource, User
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
@@ -86,7 +86,7 @@ def start_support(
     if user is None:
         if accounts.find_user(email or ""):
             raise SupportRefused("sign_in_first")
-        user = accounts.create_user(email or "", None, lang)
+        user = accounts.create_user(email or "", None, lang, source=SignupSource.SUPPORT_FORM)
         new_account = True
     else:
         new_account = False

@@ -1,7 +1,7 @@
 """Staff accounts and what only admins may do to accounts: roles and set-password links. Every
 change is in the audit log."""
 
-from ..models import Role, User
+from ..models import Role, SignupSource, User
 from . import accounts, audit
 
 
@@ -29,7 +29,7 @@ def appoint(actor: User, email: str, role: Role, lang: str) -> tuple[User, bool]
     user = accounts.find_user(email)
     created = user is None
     if user is None:
-        user = accounts.create_user(email, None, lang, role=Role.READER)
+        user = accounts.create_user(email, None, lang, role=Role.READER, source=SignupSource.STAFF)
     set_role(actor, user, role)
     return user, created
 

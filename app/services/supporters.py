@@ -18,6 +18,7 @@ from ..models import (
     MembershipStatus,
     Payment,
     PaymentStatus,
+    SignupSource,
     User,
 )
 from . import notices, second_subscriptions
@@ -43,6 +44,7 @@ class SupporterQuery:
     min_amount: int | None = None
     max_amount: int | None = None
     lang: str = ""
+    source: str = ""  # a SignupSource value
     since: date | None = None
     subscriptions: str = ""  # "several": more than one live now; "second_ended": one ended for them
     sort: str = "newest"
@@ -68,6 +70,7 @@ class SupporterRow:
     currency: str | None
     interval: str | None
     customer_id: str | None
+    signup_source: SignupSource = SignupSource.REGISTER
     giving: Giving = Giving()
 
 
@@ -81,7 +84,8 @@ def _statement(query: SupporterQuery) -> Select:
     status = func.coalesce(Membership.status, MembershipStatus.NONE)
     statement = (
         select(User.id, User.email, User.language, User.created_at, status, Membership.amount,
-               Membership.currency, Membership.interval, User.stripe_customer_id)
+               Membership.currency, Membership.interval, User.stripe_customer_id,
+               User.signup_source)
         .outerjoin(Membership, Membership.user_id == User.id)
         .where(User.deleted_at.is_(None))
     )  # fmt: skip
@@ -110,6 +114,8 @@ def _statement(query: SupporterQuery) -> Select:
         statement = statement.where(Membership.amount <= query.max_amount)
     if query.lang:
         statement = statement.where(User.language == query.lang)
+    if query.source in {source.value for source in SignupSource}:
+        statement = statement.where(User.signup_source == SignupSource(query.source))
     if query.since:
         statement = statement.where(
             User.created_at >= datetime.combine(query.since, datetime.min.time())
@@ -171,6 +177,7 @@ CSV_HEADER = [
     "given",
     "given_currency",
     "last_payment",
+    "signup_source",
     "stripe_customer",
 ]
 
@@ -190,7 +197,9 @@ def export_csv(query: SupporterQuery) -> Iterator[str]:
     for chunk in db.session.execute(statement).partitions(1000):
         giving = giving_of([row[0] for row in chunk])
         for row in chunk:
-            user_id, email, lang, created, status, amount, currency, interval, customer = row
+            user_id, email, lang, created, status, amount, currency, interval, customer, source = (
+                row
+            )
             given = giving.get(user_id, Giving())
             # One line per reader: their giving in the currency they gave most in, as decimals.
             given_currency = max(given.totals, key=given.totals.__getitem__, default="")
@@ -200,7 +209,8 @@ def export_csv(query: SupporterQuery) -> Iterator[str]:
                 (currency or "").upper(), interval,
                 plain(given.totals[given_currency], given_currency) if given_currency else "",
                 given_currency.upper(),
-                given.last_paid_at.date().isoformat() if given.last_paid_at else "", customer,
+                given.last_paid_at.date().isoformat() if given.last_paid_at else "",
+                SignupSource(source).value, customer,
             )])  # fmt: skip
         yield buffer.getvalue()
         buffer.seek(0)

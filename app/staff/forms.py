@@ -77,4 +77,5 @@ class SupporterFilterForm(Form):
     language = StringField(validators=[Optional()])  # not `lang`: that names the page's language
     since = DateField(_l("Joined since"), validators=[Optional()])
     subscriptions = StringField(validators=[Optional()])
+    source = StringField(validators=[Optional()])
     sort = StringField(validators=[Optional()])

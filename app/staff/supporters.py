@@ -40,6 +40,7 @@ def _filters() -> tuple[SupporterFilterForm, supporters.SupporterQuery]:
         q=form.q.data or "", status=form.status.data or "", interval=form.interval.data or "",
         min_amount=amount(form.min_amount), max_amount=amount(form.max_amount), lang=form.language.data or "",
         since=form.since.data, subscriptions=form.subscriptions.data or "",
+        source=form.source.data or "",
         sort=form.sort.data or "newest", page=request.args.get("page", 1, type=int),
     )  # fmt: skip
 

@@ -146,3 +146,32 @@ def test_every_account_is_listed_with_what_it_gave(client, make_user, auth):
     )
     assert giver_row["last_payment"] == "2026-11-03"
     assert next(row for row in rows if row["email"] == "registered@example.org")["given"] == ""
+
+
+def test_each_account_says_how_it_came_and_can_be_filtered_by_it(client, make_user, auth):
+    """Registered, made on the support form (a giver without an account), made by staff."""
+    import csv
+    import io
+
+    from app.models import Role, SignupSource
+    from app.services import accounts
+    from tests.conftest import page_text
+
+    make_user("staff@example.org", role=Role.STAFF)
+    accounts.register("reg@example.org", "a long good password 1", "en")
+    accounts.create_user("giver@example.org", None, "ar", source=SignupSource.SUPPORT_FORM)
+    from app.extensions import db
+
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    page = page_text(client.get("/en/staff/supporters?source=support_form"))
+    assert "giver@example.org" in page and "reg@example.org" not in page
+    assert "On the support form" in page
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/en/staff/supporters.csv").get_data(as_text=True)))
+    )
+    sources = {row["email"]: row["signup_source"] for row in rows}
+    assert (
+        sources["reg@example.org"] == "register" and sources["giver@example.org"] == "support_form"
+    )
+    assert "من استمارة الدعم" in page_text(client.get("/ar/staff/supporters?source=support_form"))
