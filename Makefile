@@ -53,7 +53,7 @@ test-slow: install
 
 screenshots: install
 	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q "tests/browser/test_reader_journey.py::test_a_reader_becomes_a_member_and_manages_their_support[ar]" \
-		tests/browser/test_emails.py
+		tests/browser/test_emails.py tests/browser/test_readme_screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

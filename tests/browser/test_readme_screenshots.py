@@ -81,7 +81,7 @@ def test_the_prompt_and_the_support_page(page, request, artifacts, lang):
     _scroll_to(page, prompt, above=HEIGHT - int(height) - 24)
     assert page.evaluate("window.scrollY") > 0, "the prompt is not below the article's text"
     assert _in_view(prompt), "the prompt is not in view"
-    print("TEXT IN VIEW", _in_view(text_above))
+    assert _in_view(text_above), "no article text above the prompt"
     _save(page, request, artifacts, f"prompt-{lang}")
 
     amounts.first.click()
