@@ -61,7 +61,7 @@ def once_per(period_format: str, job: str, work, now: datetime | None = None) ->
 
 @periodic("flush-prompt-counts", crontab(minute="*"))
 def flush_prompt_counts() -> str:
-    return once_per(MINUTE, "flush-prompt-counts", lambda: prompts.flush_prompt_counts())
+    return once_per(MINUTE, "flush-prompt-counts", prompts.flush_prompt_counts)
 
 
 @periodic("expire-comps", crontab(minute="7"))
@@ -158,7 +158,7 @@ def retry_webhook_events() -> str:
         parked = sum(ledger.apply_parked(customer) for customer in ledger.linked_parked_customers())
         return f"{applied} of {len(failed)} failed events applied, {parked} parked events applied"
 
-    return once_per("%Y-%m-%dT%H:%M", "retry-webhook-events", work)
+    return once_per(MINUTE, "retry-webhook-events", work)
 
 
 @periodic("requeue-lost-mail", crontab(minute="*/10"))
@@ -182,4 +182,4 @@ def requeue_lost_mail() -> str:
         db.session.commit()
         return f"{len(lost)} messages queued again"
 
-    return once_per("%Y-%m-%dT%H:%M", "requeue-lost-mail", work)
+    return once_per(MINUTE, "requeue-lost-mail", work)

@@ -70,7 +70,7 @@ def payment_received(user: User | None, payment: Payment) -> None:
     """A receipt for a paid subscription payment; the monthly ones only if the member wants them."""
     if user is None or payment.kind != "subscription" or payment.status != PaymentStatus.PAID:
         return
-    if payment.interval == "month" and not user.receipts_monthly:
+    if not preferences.wants_receipt(user, payment.interval):
         return
     optional = {}
     if payment.interval == "month":  # the one optional message: one click turns it off (RFC 8058)
