@@ -125,7 +125,7 @@ def maximum_amount(frequency: str, currency: str) -> int:
     """The largest amount a reader may choose, in minor units, before any card fee.
 
     Monthly and annual support name a monthly amount: at most `SUPPORT_MAX_MONTHLY` a month, so
-    an annual plan, charged twelve months at once, is at most twelve times it. A one-time gift
+    an annual plan, charged twelve months at once, is at most twelve times it. A one-time donation
     is at most the same monthly figure times twelve: what a year of the largest monthly support
     gives.
     """
@@ -134,11 +134,11 @@ def maximum_amount(frequency: str, currency: str) -> int:
 
 def refusal(amount: int, frequency: str, currency: str) -> str | None:
     """Why `amount` cannot be given with `frequency`, keying the reader's message, or None:
-    "too_small", "too_large" (a monthly amount) or "gift_too_large" (a one-time gift)."""
+    "too_small", "too_large" (a monthly amount) or "donation_too_large" (a one-time donation)."""
     if amount < minimum_amount(currency):
         return "too_small"
     if amount > maximum_amount(frequency, currency):
-        return "gift_too_large" if frequency == "once" else "too_large"
+        return "donation_too_large" if frequency == "once" else "too_large"
     return None
 
 

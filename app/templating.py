@@ -61,7 +61,7 @@ MAIL_STATE_LABELS = {
 NOTICE_LABELS = {
     NoticeKind.WELCOME: _l("Welcome and thanks"),
     NoticeKind.RECEIPT: _l("Receipt"),
-    NoticeKind.GIFT_RECEIPT: _l("Receipt for a gift"),
+    NoticeKind.DONATION_RECEIPT: _l("Receipt for a donation"),
     NoticeKind.PAYMENT_FAILED: _l("Payment failed"),
     NoticeKind.ACTION_REQUIRED: _l("Payment needs confirming"),
     NoticeKind.CANCELLATION: _l("Cancellation confirmed"),

@@ -151,7 +151,7 @@ def test_the_presets_are_one_five_and_ten_whole_units():
 
 def test_the_maximum_comes_from_the_setting(ctx):
     """SUPPORT_MAX_MONTHLY whole units a month; annual plans charge twelve months of it at once;
-    a one-time gift may be the same monthly figure times twelve."""
+    a one-time donation may be the same monthly figure times twelve."""
     assert ctx.config["SUPPORT_MAX_MONTHLY"] == 10000
     assert currency.maximum_monthly("usd") == 1_000_000
     assert currency.maximum_amount("monthly", "usd") == 1_000_000
@@ -179,7 +179,7 @@ def test_the_maximum_follows_the_setting(ctx, monkeypatch):
         (1_000_000, "annual", "usd", None),
         (1_000_001, "annual", "usd", "too_large"),
         (12_000_000, "once", "usd", None),
-        (12_000_001, "once", "usd", "gift_too_large"),
+        (12_000_001, "once", "usd", "donation_too_large"),
         (100_000_000_000, "monthly", "usd", "too_large"),  # the 1e9 dollars once accepted
         (1, "monthly", "jpy", None),
         (10_000, "monthly", "jpy", None),
@@ -259,7 +259,7 @@ def test_refusal_messages_name_the_configured_limits(ctx, monkeypatch):
 
     assert str(REFUSAL_MESSAGES["too_small"]) == "The smallest amount is \u2066$1\u2069."
     assert "$10,000" in str(REFUSAL_MESSAGES["too_large"])
-    assert "$120,000" in str(REFUSAL_MESSAGES["gift_too_large"])
+    assert "$120,000" in str(REFUSAL_MESSAGES["donation_too_large"])
     monkeypatch.setitem(ctx.config, "SUPPORT_CURRENCY", "jpy")
     assert "¥1\u2069" in str(REFUSAL_MESSAGES["too_small"])
     assert "¥10,000" in str(REFUSAL_MESSAGES["too_large"])

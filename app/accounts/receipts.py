@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..auth import staff_required
 from ..i18n import format_locale
-from ..models import Payment
+from ..models import Payment, PaymentKind
 from ..services.receipts import (
     card_of,
     receipt_date,
@@ -21,18 +21,22 @@ from ..services.receipts import (
 from . import bp
 
 PURPOSES = {
-    ("gift", None): _l("One-time gift"),
-    ("subscription", "month"): _l("Monthly membership"),
-    ("subscription", "year"): _l("Annual membership"),
-    ("subscription", None): _l("Membership"),
+    (PaymentKind.DONATION, None): _l("One-time donation"),
+    (PaymentKind.SUBSCRIPTION, "month"): _l("Monthly membership"),
+    (PaymentKind.SUBSCRIPTION, "year"): _l("Annual membership"),
+    (PaymentKind.SUBSCRIPTION, None): _l("Membership"),
 }
 ADDRESS_LINES = re.compile(r"\s*(?:\n|\|)\s*")
 
 
 def purpose_label(payment: Payment) -> str:
-    if payment.kind == "gift":
-        return str(PURPOSES[("gift", None)])
-    return str(PURPOSES.get(("subscription", payment.interval), PURPOSES[("subscription", None)]))
+    if payment.kind == PaymentKind.DONATION:
+        return str(PURPOSES[(PaymentKind.DONATION, None)])
+    return str(
+        PURPOSES.get(
+            (PaymentKind.SUBSCRIPTION, payment.interval), PURPOSES[(PaymentKind.SUBSCRIPTION, None)]
+        )
+    )
 
 
 @bp.get("/<lang>/account/receipts/<int:payment_id>")

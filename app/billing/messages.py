@@ -36,8 +36,8 @@ def _limit_messages(code: str | None = None) -> dict[str, LazyString]:
             "The largest amount is %(amount)s a month.",
             amount=LazyString(lambda: _limit("month", code)),
         ),
-        "gift_too_large": _l(
-            "The largest one-time gift is %(amount)s.",
+        "donation_too_large": _l(
+            "The largest one-time donation is %(amount)s.",
             amount=LazyString(lambda: _limit("once", code)),
         ),
     }

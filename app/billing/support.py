@@ -19,7 +19,7 @@ class SupportChoice:
 
 def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
     """Read `?frequency=&amount=&prompt=&article=` (the amount in minor units of `currency`, by default
-    SUPPORT_CURRENCY). Anything unreadable, or no amount (a one-time gift too), falls back to the
+    SUPPORT_CURRENCY). Anything unreadable, or no amount (a one-time donation too), falls back to the
     smallest amount; an amount outside the limits, or one Stripe does not take in the currency, to
     "another amount"."""
     currency = currency or current_app.config["SUPPORT_CURRENCY"]

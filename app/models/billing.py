@@ -32,6 +32,14 @@ class PaymentStatus(enum.StrEnum):
     DISPUTED = "disputed"
 
 
+class PaymentKind(enum.StrEnum):
+    """What a payment (or an attempt) is for. Before 2026-12 a donation was called a "gift";
+    that word now belongs to memberships bought for someone else."""
+
+    SUBSCRIPTION = "subscription"
+    DONATION = "donation"  # given once, no membership
+
+
 def _stored(statuses: type[enum.StrEnum]) -> Enum:
     """A status kept as its plain value in a VARCHAR(16) column, as `MembershipStatus` is."""
     return Enum(
@@ -43,7 +51,7 @@ def _stored(statuses: type[enum.StrEnum]) -> Enum:
 
 
 class PaymentAttempt(db.Model):
-    """A reader pressing "support": one subscription or gift created at the provider.
+    """A reader pressing "support": one subscription or donation created at the provider.
 
     Its `key` makes the provider call's idempotency key; its outcome feeds decline throttling and the
     prompts' conversion figures.
@@ -59,7 +67,7 @@ class PaymentAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # subscription | gift
+    kind: Mapped[PaymentKind] = mapped_column(_stored(PaymentKind))
     amount: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     interval: Mapped[str | None] = mapped_column(String(8))
@@ -86,7 +94,7 @@ class PaymentAttempt(db.Model):
 
 
 class Payment(db.Model):
-    """A charge: a subscription invoice or a one-time gift, keyed by the provider's ids."""
+    """A charge: a subscription invoice or a one-time donation, keyed by the provider's ids."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -100,7 +108,7 @@ class Payment(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # subscription | gift
+    kind: Mapped[PaymentKind] = mapped_column(_stored(PaymentKind))
     invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)

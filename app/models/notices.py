@@ -17,7 +17,7 @@ class NoticeKind(enum.StrEnum):
 
     WELCOME = "welcome"
     RECEIPT = "receipt"
-    GIFT_RECEIPT = "gift_receipt"
+    DONATION_RECEIPT = "donation_receipt"
     PAYMENT_FAILED = "payment_failed"
     ACTION_REQUIRED = "action_required"
     CANCELLATION = "cancellation"

@@ -129,7 +129,7 @@ def _decline_code(error: stripe.CardError) -> str:
 
 
 class StripeGateway:
-    """Stripe for the services: customers, subscriptions, gifts, invoices, events, catalog."""
+    """Stripe for the services: customers, subscriptions, donations, invoices, events, catalog."""
 
     def __init__(
         self,
@@ -317,7 +317,7 @@ class StripeGateway:
             )
         return subscription_from_stripe(subscription.to_dict(for_json=True))
 
-    def create_gift(
+    def create_donation(
         self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
         metadata: dict[str, str],
     ) -> PaymentIntent:  # fmt: skip
@@ -327,7 +327,7 @@ class StripeGateway:
             "amount": amount,
             "currency": currency.lower(),
             "automatic_payment_methods": {"enabled": True},
-            "description": "One-time gift",
+            "description": "One-time donation",
             "metadata": metadata,
         }
         with stripe_errors():

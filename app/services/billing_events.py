@@ -6,7 +6,7 @@ import logging
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentStatus, User
+from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentKind, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import Charge, Invoice
 from . import money, notices
@@ -82,7 +82,7 @@ def record_invoice(user: User, invoice: Invoice, cause: str) -> Payment | None:
         if subscription_id:
             money.settle_attempts(subscription_id=subscription_id, to=AttemptStatus.SUCCEEDED)
         payment = money.record_payment(
-            user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+            user, kind=PaymentKind.SUBSCRIPTION, invoice_id=invoice.id, subscription_id=subscription_id,
             payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id,
             amount=invoice.amount_paid, currency=invoice.currency, status=PaymentStatus.PAID,
             receipt_url=invoice.hosted_invoice_url, interval=invoice.interval,
@@ -94,7 +94,7 @@ def record_invoice(user: User, invoice: Invoice, cause: str) -> Payment | None:
         return payment
     if invoice.failure_code:
         payment = money.record_payment(
-            user, kind="subscription", invoice_id=invoice.id, subscription_id=subscription_id,
+            user, kind=PaymentKind.SUBSCRIPTION, invoice_id=invoice.id, subscription_id=subscription_id,
             payment_intent_id=invoice.payment_intent_id, amount=invoice.amount_due,
             currency=invoice.currency, status=PaymentStatus.FAILED,
             failure_code=invoice.failure_code, interval=invoice.interval,
@@ -114,24 +114,30 @@ def invoice_action_required(obj: dict, event_type: str) -> None:
         notices.action_required(user, get_gateway().retrieve_invoice(obj["id"]))
 
 
-def gift_succeeded(obj: dict, event_type: str) -> None:
-    """A one-time gift was paid (subscription payments arrive as invoice events instead)."""
-    if (obj.get("metadata") or {}).get("kind") != "gift":
+def _is_donation(intent: dict) -> bool:
+    """Our one-time donations' payment intents, including those created while they were still
+    called gifts (their metadata keeps the old word)."""
+    return (intent.get("metadata") or {}).get("kind") in (PaymentKind.DONATION, "gift")
+
+
+def donation_succeeded(obj: dict, event_type: str) -> None:
+    """A one-time donation was paid (subscription payments arrive as invoice events instead)."""
+    if not _is_donation(obj):
         return
     user = _reader(obj)
     payment = money.record_payment(
-        user, kind="gift", payment_intent_id=obj["id"], charge_id=obj.get("latest_charge"),
+        user, kind=PaymentKind.DONATION, payment_intent_id=obj["id"], charge_id=obj.get("latest_charge"),
         amount=obj.get("amount_received") or obj["amount"], currency=obj["currency"],
         status=PaymentStatus.PAID,
     )  # fmt: skip
     money.settle_attempts(payment_intent_id=obj["id"], to=AttemptStatus.SUCCEEDED)
     if obj.get("latest_charge"):
         money.apply_charge(payment, get_gateway().retrieve_charge(str(obj["latest_charge"])))
-    notices.gift_received(user, payment)
+    notices.donation_received(user, payment)
 
 
-def gift_failed(obj: dict, event_type: str) -> None:
-    if (obj.get("metadata") or {}).get("kind") != "gift":
+def donation_failed(obj: dict, event_type: str) -> None:
+    if not _is_donation(obj):
         return
     _reader(obj)
     error = obj.get("last_payment_error") or {}
@@ -171,7 +177,7 @@ def _apply_charge(charge_id: str) -> None:
 
 def _payment_from_charge(charge: Charge) -> Payment | None:
     """A refund or dispute arriving before the payment it is about: record that payment from
-    Stripe's own objects (the invoice the charge paid, or our gift), with its reader; a charge
+    Stripe's own objects (the invoice the charge paid, or our donation), with its reader; a charge
     that is none of ours records nothing."""
     if charge.customer_id is None or charge.status != "succeeded" or not charge.payment_intent_id:
         log.info("charge %s is not one of our payments: ignored", charge.id)
@@ -180,14 +186,14 @@ def _payment_from_charge(charge: Charge) -> Payment | None:
     invoice_id = get_gateway().invoice_for_payment_intent(charge.payment_intent_id)
     if invoice_id:
         return record_invoice(user, get_gateway().retrieve_invoice(invoice_id), "charge event")
-    gift = db.session.scalar(select(PaymentAttempt.id).where(
-        PaymentAttempt.payment_intent_id == charge.payment_intent_id, PaymentAttempt.kind == "gift"
+    donation = db.session.scalar(select(PaymentAttempt.id).where(
+        PaymentAttempt.payment_intent_id == charge.payment_intent_id, PaymentAttempt.kind == PaymentKind.DONATION
     ))  # fmt: skip
-    if gift is None:
+    if donation is None:
         log.info("charge %s is not one of our payments: ignored", charge.id)
         return None
     return money.record_payment(
-        user, kind="gift", payment_intent_id=charge.payment_intent_id, charge_id=charge.id,
+        user, kind=PaymentKind.DONATION, payment_intent_id=charge.payment_intent_id, charge_id=charge.id,
         amount=charge.amount, currency=charge.currency, status=PaymentStatus.PAID,
         paid_at=charge.created,
     )  # fmt: skip
@@ -218,8 +224,8 @@ HANDLERS = {
     "invoice.paid": invoice_changed,
     "invoice.payment_failed": invoice_changed,
     "invoice.payment_action_required": invoice_action_required,
-    "payment_intent.succeeded": gift_succeeded,
-    "payment_intent.payment_failed": gift_failed,
+    "payment_intent.succeeded": donation_succeeded,
+    "payment_intent.payment_failed": donation_failed,
     "charge.refunded": charge_changed,
     "charge.refund.updated": charge_changed,
     "refund.created": charge_changed,

@@ -1,4 +1,4 @@
-"""Paying: start a subscription or a one-time gift, find the reader's pending payment again, and
+"""Paying: start a subscription or a one-time donation, find the reader's pending payment again, and
 fulfil what was paid from the return page, telling the truth about it.
 
 Every Stripe call carries an idempotency key derived from the intent (the reader, the plan, the
@@ -15,7 +15,15 @@ from sqlalchemy import func, or_, select
 
 from .. import currency as money_units
 from ..extensions import db
-from ..models import Article, AttemptStatus, PaymentAttempt, PaymentStatus, SignupSource, User
+from ..models import (
+    Article,
+    AttemptStatus,
+    PaymentAttempt,
+    PaymentKind,
+    PaymentStatus,
+    SignupSource,
+    User,
+)
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
@@ -79,7 +87,7 @@ def start_support(
     *, user: User | None, email: str | None, amount: int, frequency: str, covers_fee: bool,
     lang: str, ip: str | None, prompt_id: int | None = None, article_id: int | None = None,
 ) -> Checkout:  # fmt: skip
-    """Create the subscription (or gift) at the provider, waiting for the reader to confirm it.
+    """Create the subscription (or donation) at the provider, waiting for the reader to confirm it.
     The prompt clicked and the article it was under stay on the attempt (and the membership)."""
     currency = current_app.config["SUPPORT_CURRENCY"]
     check_amount(amount, frequency, currency)
@@ -95,7 +103,7 @@ def start_support(
     if _recent_declines(user, ip) >= current_app.config["DECLINES_BEFORE_PAUSE"]:
         raise SupportRefused("too_many_declines")
     gateway = get_gateway()
-    kind = "gift" if frequency == "once" else "subscription"
+    kind = PaymentKind.DONATION if frequency == "once" else PaymentKind.SUBSCRIPTION
     total, interval = (
         charge_amount(amount, frequency, covers_fee, currency),
         INTERVALS.get(frequency),
@@ -121,10 +129,10 @@ def start_support(
         # always name the same Stripe object, so a retried or doubled request makes no second one.
         plan = f"{user.key}-{total}{currency}-{interval or 'once'}-{generation}"
         metadata = {"user_key": user.key, "kind": attempt.kind}
-        if attempt.kind == "gift":
-            intent = gateway.create_gift(
+        if attempt.kind == PaymentKind.DONATION:
+            intent = gateway.create_donation(
                 customer_id=customer_id, amount=attempt.amount, currency=currency,
-                idempotency_key=f"gift-{plan}", metadata=metadata,
+                idempotency_key=f"donation-{plan}", metadata=metadata,
             )  # fmt: skip
             attempt.payment_intent_id, secret = intent.id, intent.client_secret
         else:
@@ -223,7 +231,7 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
     """
     gateway = get_gateway()
     intent = None
-    if attempt.kind == "subscription" and attempt.subscription_id:
+    if attempt.kind == PaymentKind.SUBSCRIPTION and attempt.subscription_id:
         subscription = gateway.retrieve_subscription(attempt.subscription_id)
         money.apply_subscription(attempt.user, subscription, "return from payment")
         if subscription.status in ("active", "trialing", "past_due"):
@@ -234,12 +242,12 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
         intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
         if intent.status == "succeeded":
             payment = money.record_payment(
-                attempt.user, kind="gift", payment_intent_id=intent.id,
+                attempt.user, kind=PaymentKind.DONATION, payment_intent_id=intent.id,
                 charge_id=intent.latest_charge_id, amount=intent.amount,
                 currency=intent.currency, status=PaymentStatus.PAID,
             )  # fmt: skip
             money.settle_attempt(attempt, AttemptStatus.SUCCEEDED)
-            notices.gift_received(attempt.user, payment)
+            notices.donation_received(attempt.user, payment)
         elif intent.status == "canceled":
             money.settle_attempt(attempt, AttemptStatus.EXPIRED)
     db.session.commit()

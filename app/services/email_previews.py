@@ -16,7 +16,15 @@ from flask import current_app
 
 from ..currency import support_currency, unit
 from ..i18n import format_locale
-from ..models import Membership, MembershipStatus, NoticeKind, Payment, PaymentStatus, User
+from ..models import (
+    Membership,
+    MembershipStatus,
+    NoticeKind,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    User,
+)
 from ..payments.gateway import Card
 from ..urls import external_url
 from . import mail, notices, preferences, resume_links
@@ -65,7 +73,7 @@ def sample(lang: str, now: datetime | None = None) -> Sample:
         grace_until=now + grace, comp_until=now + timedelta(days=90), subscription_id="sub_sample",
     )  # fmt: skip
     payment = Payment(
-        id=1, kind="subscription", invoice_id="in_sample", payment_intent_id="pi_sample",
+        id=1, kind=PaymentKind.SUBSCRIPTION, invoice_id="in_sample", payment_intent_id="pi_sample",
         subscription_id="sub_sample", amount=_amount(), currency=support_currency(),
         interval="month", status=PaymentStatus.PAID, paid_at=now, created_at=now, updated_at=now,
     )  # fmt: skip
@@ -87,13 +95,13 @@ def _receipt_context(s: Sample) -> dict:  # notices.payment_received (a monthly 
     return {**_receipt(s, s.payment), "unsubscribe_url": preferences.unsubscribe_url(s.user)}
 
 
-def _gift_receipt_context(s: Sample) -> dict:  # notices.gift_received
-    gift = Payment(
-        id=s.payment.id, kind="gift", payment_intent_id="pi_sample", amount=s.payment.amount,
+def _donation_receipt_context(s: Sample) -> dict:  # notices.donation_received
+    donation = Payment(
+        id=s.payment.id, kind=PaymentKind.DONATION, payment_intent_id="pi_sample", amount=s.payment.amount,
         currency=s.payment.currency, interval=None, status=PaymentStatus.PAID, paid_at=s.now,
         created_at=s.now, updated_at=s.now,
     )  # fmt: skip
-    return _receipt(s, gift)
+    return _receipt(s, donation)
 
 
 def _cancellation_context(s: Sample) -> dict:  # notices.membership_changed, now ending
@@ -146,7 +154,7 @@ def _card_expiring_context(s: Sample) -> dict:  # notices.warn_expiring_cards
 SAMPLE_CONTEXTS: dict[NoticeKind, Callable[[Sample], dict]] = {
     NoticeKind.WELCOME: lambda s: {"membership": s.membership},  # notices.membership_changed
     NoticeKind.RECEIPT: _receipt_context,
-    NoticeKind.GIFT_RECEIPT: _gift_receipt_context,
+    NoticeKind.DONATION_RECEIPT: _donation_receipt_context,
     NoticeKind.PAYMENT_FAILED: _payment_failed_context,
     NoticeKind.ACTION_REQUIRED: _action_required_context,
     NoticeKind.CANCELLATION: _cancellation_context,

@@ -37,7 +37,7 @@ SUBJECTS = {
     # A supporter's messages (services/notices.py), one per NoticeKind.
     "welcome": _l("Welcome, and thank you for supporting Enab Baladi"),
     "receipt": _l("Your Enab Baladi receipt"),
-    "gift_receipt": _l("Thank you for your gift to Enab Baladi"),
+    "donation_receipt": _l("Thank you for your donation to Enab Baladi"),
     "payment_failed": _l("Your payment to Enab Baladi did not go through"),
     "action_required": _l("Your bank asks you to confirm your payment"),
     "cancellation": _l("Your Enab Baladi membership will end"),

@@ -1,7 +1,7 @@
 """Supporter metrics for the staff dashboard: aggregates computed in SQL, exact in minor units.
 
 MRR counts monthly plans at their amount and annual plans at a twelfth (kept as an exact fraction
-until display), per currency; gifts and complimentary memberships count nothing. A membership
+until display), per currency; donations and complimentary memberships count nothing. A membership
 cancelled at period end counts until that end.
 
 The MRR history reads the same rule back from the membership history: each `MembershipChange`
@@ -50,7 +50,7 @@ class Overview:
     failing: int = 0
     at_risk: dict[str, Fraction] = field(default_factory=dict)
     recovered: dict[str, int] = field(default_factory=dict)
-    gifts: dict[str, tuple[int, int]] = field(default_factory=dict)  # currency: (count, total)
+    donations: dict[str, tuple[int, int]] = field(default_factory=dict)  # currency: (count, total)
 
     def average_per_supporter(self, currency: str) -> Fraction | None:
         return self.mrr[currency] / self.active_supporters if self.active_supporters else None
@@ -81,10 +81,10 @@ def overview(now: datetime | None = None) -> Overview:
     )  # fmt: skip
     rows = db.session.execute(
         select(Payment.currency, func.count(Payment.id), func.sum(Payment.amount))
-        .where(Payment.kind == "gift", Payment.status == PAID, Payment.created_at >= start)
+        .where(Payment.kind == "donation", Payment.status == PAID, Payment.created_at >= start)
         .group_by(Payment.currency)
     ).all()
-    result.gifts = {currency: (count, int(total or 0)) for currency, count, total in rows}
+    result.donations = {currency: (count, int(total or 0)) for currency, count, total in rows}
     return result
 
 

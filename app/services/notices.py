@@ -27,6 +27,7 @@ from ..models import (
     NoticeKind,
     OutboxMessage,
     Payment,
+    PaymentKind,
     PaymentStatus,
     User,
 )
@@ -68,7 +69,11 @@ def membership_changed(user: User, membership: Membership, before: Status) -> No
 
 def payment_received(user: User | None, payment: Payment) -> None:
     """A receipt for a paid subscription payment; the monthly ones only if the member wants them."""
-    if user is None or payment.kind != "subscription" or payment.status != PaymentStatus.PAID:
+    if (
+        user is None
+        or payment.kind != PaymentKind.SUBSCRIPTION
+        or payment.status != PaymentStatus.PAID
+    ):
         return
     if not preferences.wants_receipt(user, payment.interval):
         return
@@ -80,11 +85,11 @@ def payment_received(user: User | None, payment: Payment) -> None:
           payment=payment, **_receipt(user, payment), **optional)  # fmt: skip
 
 
-def gift_received(user: User | None, payment: Payment) -> None:
-    """A receipt for a one-time gift, always."""
-    if user is None or payment.kind != "gift" or payment.status != PaymentStatus.PAID:
+def donation_received(user: User | None, payment: Payment) -> None:
+    """A receipt for a one-time donation, always."""
+    if user is None or payment.kind != PaymentKind.DONATION or payment.status != PaymentStatus.PAID:
         return
-    _send(user, NoticeKind.GIFT_RECEIPT, str(payment.payment_intent_id), payment=payment,
+    _send(user, NoticeKind.DONATION_RECEIPT, str(payment.payment_intent_id), payment=payment,
           **_receipt(user, payment))  # fmt: skip
 
 

@@ -75,5 +75,5 @@ def set_receipt_preference(user: User, on: bool) -> None:
 
 
 def wants_receipt(user: User, interval: str | None) -> bool:
-    """Whether a payment on a plan of `interval` (None: a one-time gift) should be receipted."""
+    """Whether a payment on a plan of `interval` (None: a one-time donation) should be receipted."""
     return interval != "month" or user.receipts_monthly

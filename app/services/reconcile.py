@@ -58,7 +58,7 @@ def _replay_missed_events(report: Report, since: datetime) -> None:
 
 def default_prices() -> list[tuple[str, int, str, str | None]]:
     """The catalogue `flask stripe setup` keeps: the prompt's monthly amounts, their annual sums,
-    and one-time gifts of the same amounts."""
+    and one-time donations of the same amounts."""
     currency = current_app.config["SUPPORT_CURRENCY"]
     prices: list[tuple[str, int, str, str | None]] = []
     for amount in preset_amounts(currency):
@@ -66,5 +66,5 @@ def default_prices() -> list[tuple[str, int, str, str | None]]:
         prices.append(
             (f"membership_annual_{amount * 12}_{currency}", amount * 12, currency, "year")
         )
-        prices.append((f"gift_{amount}_{currency}", amount, currency, None))
+        prices.append((f"donation_{amount}_{currency}", amount, currency, None))
     return prices

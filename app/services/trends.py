@@ -130,7 +130,7 @@ class Source:
 
 
 def _revenue_by(attempt_column) -> dict[tuple[int | None, str], int]:
-    """Money kept from each subscription and gift, all time, by the attempt that started it."""
+    """Money kept from each subscription and donation, all time, by the attempt that started it."""
     net = metrics.net_amount()
     collected = Payment.status.in_(COLLECTED)
     linked = [
@@ -139,7 +139,7 @@ def _revenue_by(attempt_column) -> dict[tuple[int | None, str], int]:
         .where(Payment.kind == "subscription", collected),
         select(attempt_column, Payment.currency, net)
         .join(PaymentAttempt, PaymentAttempt.payment_intent_id == Payment.payment_intent_id)
-        .where(Payment.kind == "gift", collected),
+        .where(Payment.kind == "donation", collected),
     ]
     money = union_all(*linked).subquery()
     rows = db.session.execute(

@@ -43,13 +43,13 @@ def test_the_owner_sees_the_figures_of_the_payment_row(client, auth, make_user, 
     assert "Refunded" not in text
 
 
-def test_a_refund_and_a_gift_are_shown(client, auth, make_user, make_payment):
-    """A partly refunded gift says what was refunded and what was kept."""
+def test_a_refund_and_a_donation_are_shown(client, auth, make_user, make_payment):
+    """A partly refunded donation says what was refunded and what was kept."""
     user = make_user()
-    payment = make_payment(user, kind="gift", interval=None, amount=2000, amount_refunded=500)
+    payment = make_payment(user, kind="donation", interval=None, amount=2000, amount_refunded=500)
     auth.login()
     text = page_text(client.get(f"/en/account/receipts/{payment.id}"))
-    assert "One-time gift" in text
+    assert "One-time donation" in text
     assert "Amount refunded $5 " in text and "Amount kept $15 " in text
 
 

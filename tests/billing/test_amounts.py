@@ -108,13 +108,13 @@ def test_annual_support_at_the_maximum_is_twelve_times_it(client, stripe_emulato
     assert "$10,000" in alert_text(refused)
 
 
-def test_a_gift_may_be_twelve_times_the_monthly_maximum(client, stripe_emulator, reader):
+def test_a_donation_may_be_twelve_times_the_monthly_maximum(client, stripe_emulator, reader):
     response = start(client, frequency="once", amount="other", other_amount="120000")
     assert response.status_code == 302
     assert db.session.scalar(select(PaymentAttempt)).amount == 12_000_000
     refused = start(client, frequency="once", amount="other", other_amount="120000.01")
     assert refused.status_code == 422
-    assert alert_text(refused) == "The largest one-time gift is \u2066$120,000\u2069."
+    assert alert_text(refused) == "The largest one-time donation is \u2066$120,000\u2069."
     assert attempts() == 1
     assert len(posts(stripe_emulator, "/v1/payment_intents")) == 1
 

@@ -158,13 +158,13 @@ def test_failed_authentication_returns_to_the_same_payment_with_a_message(
     assert not membership.perks_for(reader).member
 
 
-def test_a_one_time_gift(client, stripe_emulator, reader):
-    """Giving once charges once and records a gift, without a membership."""
+def test_a_one_time_donation(client, stripe_emulator, reader):
+    """Giving once charges once and records a donation, without a membership."""
     response = start(client, frequency="once", amount="other", other_amount="7.50")
     assert "$7.50 once, today" in page_text(client.get(response.headers["Location"]))
     pay(client, stripe_emulator, response.headers["Location"])
-    [gift] = db.session.scalars(select(Payment).where(Payment.kind == "gift")).all()
-    assert (gift.amount, gift.status, gift.user_id) == (750, "paid", reader.id)
+    [donation] = db.session.scalars(select(Payment).where(Payment.kind == "donation")).all()
+    assert (donation.amount, donation.status, donation.user_id) == (750, "paid", reader.id)
     assert not membership.perks_for(reader).member
 
 

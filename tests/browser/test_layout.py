@@ -155,7 +155,7 @@ def test_support_page_for_a_thumb(narrow, layout, lang):
     expect(field).to_be_visible()
     expect(field).to_have_accessible_name(ANOTHER_AMOUNT[lang])
     layout(page, f"support-another-amount-{lang}", widths=(NARROW,))
-    # The prompt's "Give once": a real amount chosen, said as a gift.
+    # The prompt's "Give once": a real amount chosen, said as a donation.
     page.goto(article_path(lang))
     page.locator(".support-prompt a[href*='frequency=once']").first.click()
     page.wait_for_url(f"**/{lang}/support?*")

@@ -175,11 +175,11 @@ def test_cancel_at_the_period_end(stripe):
 def test_an_idempotency_key_reused_with_other_parameters_is_refused(stripe):
     """The same key with different parameters is an error, never a second object."""
     customer = stripe.customer()
-    key = f"gift-{customer}"
-    stripe.gateway.create_gift(customer_id=customer, amount=500, currency="usd",
+    key = f"donation-{customer}"
+    stripe.gateway.create_donation(customer_id=customer, amount=500, currency="usd",
                                idempotency_key=key, metadata={})  # fmt: skip
     with pytest.raises(GatewayError):
-        stripe.gateway.create_gift(customer_id=customer, amount=700, currency="usd",
+        stripe.gateway.create_donation(customer_id=customer, amount=700, currency="usd",
                                    idempotency_key=key, metadata={})  # fmt: skip
 
 

@@ -225,15 +225,15 @@ def test_set_cancel_at_period_end(gateway, http, cancel, sent):
     assert sub.cancel_at_period_end is cancel
 
 
-def test_create_gift_creates_a_payment_intent(gateway, http):
-    """create_gift posts a one-time payment intent with automatic payment methods and metadata."""
+def test_create_donation_creates_a_payment_intent(gateway, http):
+    """create_donation posts a one-time payment intent with automatic payment methods and metadata."""
     intent = {"id": "pi_1", "customer": "cus_1", "amount": 2500, "client_secret": "pi_1_secret_2",
               "last_payment_error": None}  # fmt: skip
-    http.respond(200, stripe_object("payment_intent", metadata={"kind": "gift"}, **intent))
+    http.respond(200, stripe_object("payment_intent", metadata={"kind": "donation"}, **intent))
 
-    gift = gateway.create_gift(
-        customer_id="cus_1", amount=2500, currency="USD", idempotency_key="gift-1",
-        metadata={"kind": "gift"},
+    donation = gateway.create_donation(
+        customer_id="cus_1", amount=2500, currency="USD", idempotency_key="donation-1",
+        metadata={"kind": "donation"},
     )  # fmt: skip
 
     assert (http.last.method, http.last.path) == ("post", "/v1/payment_intents")
@@ -242,13 +242,13 @@ def test_create_gift_creates_a_payment_intent(gateway, http):
         "amount": "2500",
         "currency": "usd",
         "automatic_payment_methods": {"enabled": "true"},
-        "description": "One-time gift",
-        "metadata": {"kind": "gift"},
+        "description": "One-time donation",
+        "metadata": {"kind": "donation"},
     }
-    assert http.last.idempotency_key == "gift-1"
-    assert gift == PaymentIntent(
+    assert http.last.idempotency_key == "donation-1"
+    assert donation == PaymentIntent(
         id="pi_1", customer_id="cus_1", status="requires_payment_method", amount=2500,
-        currency="usd", client_secret="pi_1_secret_2", metadata={"kind": "gift"},
+        currency="usd", client_secret="pi_1_secret_2", metadata={"kind": "donation"},
     )  # fmt: skip
 
 
@@ -363,7 +363,7 @@ def test_card_declined_carries_the_decline_code(gateway, http):
     )  # fmt: skip
 
     with pytest.raises(CardDeclined) as caught:
-        gateway.create_gift(
+        gateway.create_donation(
             customer_id="cus_1", amount=500, currency="usd", idempotency_key="g-1", metadata={}
         )
     assert caught.value.code == "insufficient_funds"
@@ -465,7 +465,7 @@ def test_verify_stripe_event_rejects_signed_payloads_that_are_not_events(payload
         verify_stripe_event(payload, sign(payload, WEBHOOK_SECRET), WEBHOOK_SECRET)
 
 
-PRICES = [("member_monthly_5", 500, "usd", "month"), ("gift_25", 2500, "usd", None)]
+PRICES = [("member_monthly_5", 500, "usd", "month"), ("donation_25", 2500, "usd", None)]
 MISSING = {"type": "invalid_request_error", "code": "resource_missing", "param": "id"}
 
 
@@ -476,27 +476,29 @@ def test_setup_catalog_creates_the_product_and_prices(gateway, http):
     http.respond(200, stripe_list([], "/v1/prices"))
     http.respond(200, stripe_object("price", id="price_monthly", lookup_key="member_monthly_5"))
     http.respond(200, stripe_list([], "/v1/prices"))
-    http.respond(200, stripe_object("price", id="price_gift", lookup_key="gift_25", recurring=None))
+    http.respond(
+        200, stripe_object("price", id="price_donation", lookup_key="donation_25", recurring=None)
+    )
 
     result = gateway.setup_catalog(PRICES)
 
     assert result == [
         ("member_monthly_5", "price_monthly", "created"),
-        ("gift_25", "price_gift", "created"),
+        ("donation_25", "price_donation", "created"),
     ]
     calls = [(r.method, r.path, r.params) for r in http.requests]
     monthly = {"product": "enab_membership", "unit_amount": "500", "currency": "usd"}
     monthly |= {"lookup_key": "member_monthly_5", "transfer_lookup_key": "false"}
     monthly["recurring"] = {"interval": "month"}
-    gift = {"product": "enab_membership", "unit_amount": "2500", "currency": "usd"}
-    gift |= {"lookup_key": "gift_25", "transfer_lookup_key": "false"}
+    donation = {"product": "enab_membership", "unit_amount": "2500", "currency": "usd"}
+    donation |= {"lookup_key": "donation_25", "transfer_lookup_key": "false"}
     assert calls == [
         ("get", "/v1/products/enab_membership", {}),
         ("post", "/v1/products", {"id": "enab_membership", "name": "Enab Baladi membership"}),
         ("get", "/v1/prices", {"lookup_keys": ["member_monthly_5"], "limit": "1"}),
         ("post", "/v1/prices", monthly),
-        ("get", "/v1/prices", {"lookup_keys": ["gift_25"], "limit": "1"}),
-        ("post", "/v1/prices", gift),
+        ("get", "/v1/prices", {"lookup_keys": ["donation_25"], "limit": "1"}),
+        ("post", "/v1/prices", donation),
     ]
 
 
@@ -506,16 +508,18 @@ def test_setup_catalog_run_again_creates_only_what_is_missing(gateway, http):
     http.respond(200, stripe_object("product", id="enab_membership"))
     http.respond(200, stripe_list([existing], "/v1/prices"))
     http.respond(200, stripe_list([], "/v1/prices"))
-    http.respond(200, stripe_object("price", id="price_gift", lookup_key="gift_25", recurring=None))
+    http.respond(
+        200, stripe_object("price", id="price_donation", lookup_key="donation_25", recurring=None)
+    )
 
     result = gateway.setup_catalog(PRICES)
 
     assert result == [
         ("member_monthly_5", "price_monthly", "exists"),
-        ("gift_25", "price_gift", "created"),
+        ("donation_25", "price_donation", "created"),
     ]
     posts = [(r.path, r.params["lookup_key"]) for r in http.requests if r.method == "post"]
-    assert posts == [("/v1/prices", "gift_25")]
+    assert posts == [("/v1/prices", "donation_25")]
 
 
 def test_setup_catalog_maps_errors_other_than_a_missing_product(gateway, http):

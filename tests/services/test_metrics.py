@@ -126,14 +126,14 @@ def _payment(user, amount, kind="subscription", **fields):
 
 def test_average_lifetime_value(reader):
     """Subscription money kept (refunds and lost disputes taken off) ÷ supporters who ever paid;
-    gifts count nothing here."""
+    donations count nothing here."""
     one, two = reader(), reader()
     _payment(one, 500)
     _payment(one, 500, amount_refunded=200)
     _payment(one, 500)
     _payment(two, 12000, status="disputed", dispute_status="lost")
     _payment(two, 1000)
-    _payment(two, 5000, kind="gift")
+    _payment(two, 5000, kind="donation")
     db.session.commit()
     # (1,500 - 200 + 0 + 1,000) ÷ 2
     assert metrics.lifetime_value() == {"usd": Fraction(2300, 2)}
@@ -148,7 +148,7 @@ def _article(slug):
 
 
 def test_new_supporters_and_revenue_per_article_and_prompt(reader):
-    """Each subscription's and gift's money, all time, goes to the article and prompt of the attempt
+    """Each subscription's and donation's money, all time, goes to the article and prompt of the attempt
     that started it; new supporters to the membership's."""
     x, y = _article("siege"), _article("harvest")
     prompt = db.session.scalar(select(Prompt).where(Prompt.lang == "en"))
@@ -168,11 +168,11 @@ def test_new_supporters_and_revenue_per_article_and_prompt(reader):
     _payment(second, 1000, subscription_id=f"sub_{second.id}", amount_refunded=100)
     _payment(third, 300, subscription_id=f"sub_{third.id}")
     _payment(fourth, 700, subscription_id=f"sub_{fourth.id}")
-    # a gift from the first article, by someone who is no member
+    # a donation from the first article, by someone who is no member
     giver = reader()
-    db.session.add(PaymentAttempt(key="gift", user_id=giver.id, kind="gift", amount=2000,
-                                  currency="usd", payment_intent_id="pi_gift", article_id=x.id))  # fmt: skip
-    _payment(giver, 2000, kind="gift", payment_intent_id="pi_gift")
+    db.session.add(PaymentAttempt(key="donation", user_id=giver.id, kind="donation", amount=2000,
+                                  currency="usd", payment_intent_id="pi_donation", article_id=x.id))  # fmt: skip
+    _payment(giver, 2000, kind="donation", payment_intent_id="pi_donation")
     db.session.commit()
 
     articles = {row.id: (row.label, row.new_supporters, row.revenue) for row in trends.by_article()}

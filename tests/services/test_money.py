@@ -59,7 +59,7 @@ def revenue_rows():
 @pytest.mark.parametrize(("before", "to"), list(itertools.product([None, *P], P)))
 def test_a_payment_moves_only_as_the_rules_allow(before, to):
     """Every pair of statuses: allowed moves happen (True), the rest leave the payment alone."""
-    payment = Payment(kind="gift", amount=100, currency="usd", status=before)
+    payment = Payment(kind="donation", amount=100, currency="usd", status=before)
     changed = money.set_payment_status(payment, to)
     if (before, to) in PAYMENT_MOVES:
         assert changed and payment.status == to
@@ -77,7 +77,7 @@ def test_collected_money_never_turns_failed():
 
 def test_the_status_is_stored_and_read_back_as_its_plain_value(make_user):
     """The enum is kept in the existing string column: the row holds "refunded", we read an enum."""
-    payment = money.record_payment(make_user(), kind="gift", amount=500, currency="usd",
+    payment = money.record_payment(make_user(), kind="donation", amount=500, currency="usd",
                                    status=P.PAID, payment_intent_id="pi_1")  # fmt: skip
     money.set_payment_status(payment, P.REFUNDED)
     db.session.commit()

@@ -185,16 +185,16 @@ def test_monthly_receipts_can_be_off_annual_ones_cannot(make_user, stripe_side, 
     assert kinds(annual) == ["receipt", "welcome"]
 
 
-def test_a_gift_gets_one_receipt_from_the_return_page_and_its_events(client, auth, make_user):
-    """A one-time gift: the return page records it and the events follow: one gift receipt."""
+def test_a_donation_gets_one_receipt_from_the_return_page_and_its_events(client, auth, make_user):
+    """A one-time donation: the return page records it and the events follow: one donation receipt."""
     user = make_user()
     auth.login()
     started = start(client, frequency="once", amount="other", other_amount="7")
     outcome = pay(client, client.emulator, started.headers["Location"])
     assert outcome.response.status_code == 200
-    assert kinds(user) == ["gift_receipt"]
-    receipt = message_of(user, K.GIFT_RECEIPT)
-    assert "$7" in receipt.body and "One-time gift" in receipt.body
+    assert kinds(user) == ["donation_receipt"]
+    receipt = message_of(user, K.DONATION_RECEIPT)
+    assert "$7" in receipt.body and "One-time donation" in receipt.body
 
 
 def test_complimentary_memberships_are_told_when_granted_and_when_they_end(make_user):

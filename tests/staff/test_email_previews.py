@@ -49,7 +49,7 @@ def test_the_list_names_every_kind_with_its_links(staff_client):
     english = staff_client.get("/en/staff/emails")
     assert english.status_code == 200
     html = english.get_data(as_text=True)
-    assert "Receipt for a gift" in page_text(html)
+    assert "Receipt for a donation" in page_text(html)
     for kind in NoticeKind:
         for lang in LANGS:
             assert f'href="/en/staff/emails/{kind.value}/{lang}"' in html

@@ -35,7 +35,7 @@ def member(make_user):
 
 
 def test_mrr_counts_a_twelfth_of_annual_plans_per_currency(member, make_user):
-    """Monthly at their amount, annual at a twelfth, currencies apart; comps and gifts count nothing."""
+    """Monthly at their amount, annual at a twelfth, currencies apart; comps and donations count nothing."""
     member(amount=500)
     member(amount=12000, interval="year")  # 1,000 a month
     member(amount=300, cancel=True)  # ending: counted until the period ends
@@ -44,14 +44,14 @@ def test_mrr_counts_a_twelfth_of_annual_plans_per_currency(member, make_user):
     member(status="past_due", amount=200)  # failing, still counted (and at risk)
     comp = make_user("comp@example.org")
     membership.apply(comp, CompGrant(until=None), "comp")
-    db.session.add(Payment(kind="gift", amount=5000, currency="usd", status="paid"))
+    db.session.add(Payment(kind="donation", amount=5000, currency="usd", status="paid"))
     db.session.commit()
     assert metrics.mrr(NOW) == {"usd": Fraction(2000), "eur": Fraction(1000)}
     figures = metrics.overview(NOW)
     assert figures.active_supporters == 5
     assert figures.complimentary == 1
     assert figures.failing == 1 and figures.at_risk == {"usd": Fraction(200)}
-    assert figures.gifts == {"usd": (1, 5000)}
+    assert figures.donations == {"usd": (1, 5000)}
     assert figures.average_per_supporter("usd") == Fraction(2000, 5)
 
 

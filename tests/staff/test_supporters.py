@@ -123,9 +123,9 @@ def test_every_account_is_listed_with_what_it_gave(client, make_user, auth):
     giver = make_user("giver@example.org")
     paid = datetime(2026, 11, 3, tzinfo=UTC)
     db.session.add_all([
-        Payment(user_id=giver.id, kind="gift", payment_intent_id="pi_a", amount=2500,
+        Payment(user_id=giver.id, kind="donation", payment_intent_id="pi_a", amount=2500,
                 amount_refunded=500, currency="usd", status=PaymentStatus.PAID, paid_at=paid),
-        Payment(user_id=giver.id, kind="gift", payment_intent_id="pi_b", amount=1000,
+        Payment(user_id=giver.id, kind="donation", payment_intent_id="pi_b", amount=1000,
                 currency="usd", status=PaymentStatus.FAILED),
     ])  # fmt: skip
     db.session.commit()

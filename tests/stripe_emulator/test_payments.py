@@ -10,12 +10,12 @@ from stripe_emulator import testing
 pytestmark = pytest.mark.own_app
 
 
-def gift(client, customer_id=None, amount=2500):
+def donation(client, customer_id=None, amount=2500):
     params = {
         "amount": amount,
         "currency": "usd",
         "automatic_payment_methods": {"enabled": True},
-        "description": "One-time gift",
+        "description": "One-time donation",
         "metadata": {"k": "v"},
     }
     if customer_id:
@@ -25,14 +25,14 @@ def gift(client, customer_id=None, amount=2500):
 
 def test_payment_intent_starts_requires_payment_method(client):
     """A new PaymentIntent waits for a payment method, with a pi_..._secret_ client secret."""
-    intent = gift(client)
+    intent = donation(client)
     assert intent.status == "requires_payment_method"
     assert intent.client_secret.startswith(f"{intent.id}_secret_")
 
 
 def test_4242_succeeds_with_a_charge(client, emu):
     """4242 succeeds: latest_charge, amount_received, return_url redirect."""
-    intent = gift(client)
+    intent = donation(client)
     result = testing.confirm_payment(emu, intent.client_secret, card_number="4242424242424242")
     assert result["status"] == "succeeded"
     assert "redirect_status=succeeded" in result["redirect_url"]
@@ -52,7 +52,7 @@ def test_4242_succeeds_with_a_charge(client, emu):
 )
 def test_declines(client, emu, card, decline_code):
     """Declining cards answer 402 card_declined with Stripe's decline code and a failed charge."""
-    intent = gift(client)
+    intent = donation(client)
     result = testing.confirm_payment(emu, intent.client_secret, card_number=card)
     assert result["error"]["code"] == "card_declined"
     assert result["error"]["decline_code"] == decline_code
@@ -65,7 +65,7 @@ def test_declines(client, emu, card, decline_code):
 
 def test_decline_then_success_on_the_same_intent(client, emu):
     """A decline leaves the PaymentIntent usable: a good card then succeeds on it."""
-    intent = gift(client)
+    intent = donation(client)
     testing.confirm_payment(emu, intent.client_secret, card_number="4000000000000002")
     result = testing.confirm_payment(emu, intent.client_secret, card_number="4242424242424242")
     assert result["status"] == "succeeded"
@@ -74,7 +74,7 @@ def test_decline_then_success_on_the_same_intent(client, emu):
 
 def test_server_side_decline_raises_card_error(client):
     """Confirming with a declining test token raises stripe.CardError carrying the decline."""
-    intent = gift(client)
+    intent = donation(client)
     with pytest.raises(stripe.CardError) as caught:
         client.v1.payment_intents.confirm(
             intent.id, params={"payment_method": "pm_card_chargeDeclined"}
@@ -86,7 +86,7 @@ def test_server_side_decline_raises_card_error(client):
 
 def test_confirming_a_succeeded_intent_is_refused(client):
     """A succeeded PaymentIntent cannot be confirmed again."""
-    intent = gift(client)
+    intent = donation(client)
     client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
@@ -95,8 +95,8 @@ def test_confirming_a_succeeded_intent_is_refused(client):
 
 def test_test_tokens_make_fresh_payment_methods(client):
     """Each use of pm_card_visa makes a new PaymentMethod."""
-    first = gift(client)
-    second = gift(client)
+    first = donation(client)
+    second = donation(client)
     a = client.v1.payment_intents.confirm(first.id, params={"payment_method": "pm_card_visa"})
     b = client.v1.payment_intents.confirm(second.id, params={"payment_method": "pm_card_visa"})
     assert a.payment_method != b.payment_method
@@ -136,7 +136,7 @@ def test_card_details(client, emu):
 
 def test_3184_needs_authentication_then_succeeds(client, emu):
     """3184: requires_action with the 3-D Secure page; completing it pays."""
-    intent = gift(client)
+    intent = donation(client)
     result = testing.confirm_payment(emu, intent.client_secret, card_number="4000002760003184")
     assert result["status"] == "requires_action"
     assert "/_emulator/3ds/" in result["redirect_url"]
@@ -148,7 +148,7 @@ def test_3184_needs_authentication_then_succeeds(client, emu):
 
 def test_failed_authentication(client, emu):
     """Failing 3-D Secure: requires_payment_method, payment_intent_authentication_failure."""
-    intent = gift(client)
+    intent = donation(client)
     result = testing.confirm_payment(emu, intent.client_secret, card_number="4000002760003184")
     back = testing.authenticate(emu, result["redirect_url"], approve=False)
     assert "redirect_status=failed" in back
@@ -159,7 +159,7 @@ def test_failed_authentication(client, emu):
 
 def test_3ds_page_without_pending_authentication(client, emu):
     """The 3-D Secure page approves nothing once no authentication is pending."""
-    intent = gift(client)
+    intent = donation(client)
     result = testing.confirm_payment(emu, intent.client_secret, card_number="4000002760003184")
     testing.authenticate(emu, result["redirect_url"], approve=True)
     with pytest.raises(testing.StripeJsError):
@@ -168,12 +168,12 @@ def test_3ds_page_without_pending_authentication(client, emu):
 
 def test_cancel(client):
     """Cancel: canceled."""
-    intent = gift(client)
+    intent = donation(client)
     assert client.v1.payment_intents.cancel(intent.id).status == "canceled"
 
 
 def paid_charge(client, method="pm_card_visa"):
-    intent = gift(client)
+    intent = donation(client)
     intent = client.v1.payment_intents.confirm(intent.id, params={"payment_method": method})
     return client.v1.charges.retrieve(intent.latest_charge)
 
@@ -232,7 +232,7 @@ def test_a_detached_card_cannot_be_used_again(client, flows):
     with pytest.raises(stripe.InvalidRequestError, match="may not be used again") as caught:
         client.v1.payment_methods.attach(card.id, params={"customer": customer.id})
     assert caught.value.param == "payment_method"
-    intent = gift(client)
+    intent = donation(client)
     with pytest.raises(stripe.InvalidRequestError, match="may not be used again"):
         client.v1.payment_intents.confirm(intent.id, params={"payment_method": card.id})
     assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"

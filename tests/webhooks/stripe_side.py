@@ -112,11 +112,11 @@ class StripeSide:
         return testing.confirm_payment(self.emulator, secret, card_number=card,
                                        publishable_key=self.gateway.publishable_key)  # fmt: skip
 
-    def gift(self, customer_id: str, amount: int, card: str = OK) -> str:
-        """A one-time gift as `checkout.start_support` creates it, paid with `card`; its intent id."""
-        intent = self.gateway.create_gift(
+    def donation(self, customer_id: str, amount: int, card: str = OK) -> str:
+        """A one-time donation as `checkout.start_support` creates it, paid with `card`; its intent id."""
+        intent = self.gateway.create_donation(
             customer_id=customer_id, amount=amount, currency="usd",
-            idempotency_key=f"gift-{uuid.uuid4().hex}", metadata={"kind": "gift"},
+            idempotency_key=f"donation-{uuid.uuid4().hex}", metadata={"kind": "donation"},
         )  # fmt: skip
         result = testing.confirm_payment(
             self.emulator, intent.client_secret, card_number=card,

@@ -232,13 +232,13 @@ def test_an_abandoned_first_payment_expires_its_attempt(post, stripe_side, subsc
 def test_refund_and_dispute_are_recorded(post, stripe_side, subscriber):
     """charge.refunded and charge.dispute.created each re-fetch the charge: the payment shows what
     Stripe has now (refunded in full, then disputed), and a second event changes nothing."""
-    gift = stripe_side.gift(subscriber.stripe_customer_id, 500, DISPUTED)
-    charge = stripe_side.charge_of(gift)
+    donation = stripe_side.donation(subscriber.stripe_customer_id, 500, DISPUTED)
+    charge = stripe_side.charge_of(donation)
     stripe_side.refund(charge)  # before Stripe opens the dispute 0259 brings a moment later
     deliveries = stripe_side.deliveries()  # by now Stripe has opened the dispute too
     post_all(post, [deliveries.one("payment_intent.succeeded")])
     post_all(post, [deliveries.one("charge.refunded")])
-    payment = db.session.scalar(select(Payment).where(Payment.payment_intent_id == gift))
+    payment = db.session.scalar(select(Payment).where(Payment.payment_intent_id == donation))
     dispute = deliveries.one("charge.dispute.created")
     assert (payment.amount_refunded, payment.charge_id) == (500, charge)
     assert (payment.status, payment.dispute_id) == ("disputed", dispute.object["id"])
