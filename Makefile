@@ -13,7 +13,7 @@ export SITE_URL ?= http://127.0.0.1:$(PORT)
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test test-browser test-slow screenshots lint format bench install translations extract-messages clean
+.PHONY: run test test-browser test-slow screenshots lint format bench bench-staff install translations extract-messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -66,6 +66,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Only the staff pages at a million supporters on PostgreSQL (seeded once, in a few minutes).
+bench-staff: install
+	$(BIN)/python -m bench staff
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k in_language:2 --no-location --sort-output \

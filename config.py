@@ -38,11 +38,16 @@ TUNABLE = (
     "RATELIMIT_REGISTER_IP",
     "RATELIMIT_RESET_IP",
     "RATELIMIT_RESET_ACCOUNT",
+    "RATELIMIT_SIGN_IN_CODE_IP",
+    "RATELIMIT_SIGN_IN_CODE_EMAIL",
     "RATELIMIT_SUPPORT_IP",
     "RATELIMIT_SUPPORT_ACCOUNT",
+    "RATELIMIT_BEACON_IP",
     "DECLINES_BEFORE_PAUSE",
     "DECLINE_PAUSE_MINUTES",
     "PAGE_CACHE_SECONDS",
+    "RAISE_ASK_AFTER_MONTHS",
+    "RAISE_ASK_STEP",
 )
 
 
@@ -84,11 +89,17 @@ class Config:
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
     RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    # Sign-in codes by email: asked for per client IP, and sent to one address (tries at a code
+    # are limited as password sign-ins are, and five wrong ones spend it).
+    RATELIMIT_SIGN_IN_CODE_IP = "20 per hour"
+    RATELIMIT_SIGN_IN_CODE_EMAIL = "5 per hour; 20 per day"
     RATELIMIT_TWO_FACTOR_IP = "20 per minute; 100 per hour"
     RATELIMIT_TWO_FACTOR_ACCOUNT = "5 per minute; 20 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SUPPORT_IP = "10 per hour"
     RATELIMIT_SUPPORT_ACCOUNT = "5 per hour"
+    # The prompt's counting beacon, per client: a reader sends one or two a page they read.
+    RATELIMIT_BEACON_IP = "30 per minute; 300 per hour"
     # Card testing: this many declined attempts from one IP or reader pause new payments for a while.
     DECLINES_BEFORE_PAUSE = 3
     DECLINE_PAUSE_MINUTES = 60
@@ -97,6 +108,10 @@ class Config:
     CARD_FEE_FIXED = 30
     # Stripe's events are a few kilobytes; anything this large is not one of them.
     WEBHOOK_MAX_BYTES = 512 * 1024
+    # Members who have given the smallest amount this many months are asked, at most once in 90
+    # days, to give this many whole units of their currency more a month (app/services/raises.py).
+    RAISE_ASK_AFTER_MONTHS = 6
+    RAISE_ASK_STEP = 1
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY", getattr(self, "DEFAULT_SECRET_KEY", None))

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_env, database_options
 
-from . import auth, errors, i18n, pagecache, pagevariants, security, templating, urls
+from . import auth, errors, i18n, pagecache, pagevariants, security, sessions, templating, urls
 from .extensions import babel, cache, csrf, db, limiter, migrate
 from .jobs import queue as jobs
 from .jobs import schedule  # noqa: F401 - declares the scheduled jobs
@@ -48,6 +48,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     cache.init_app(app)
     limiter.init_app(app)
+    sessions.init_app(app)
     auth.init_app(app)
     jobs.init_app(app)
 

@@ -2,14 +2,15 @@
 no-cache for personal pages."""
 
 import time
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Column, Select, bindparam, inspect, select
+from sqlalchemy.orm import configure_mappers, joinedload
 
 from .extensions import db, login_manager
-from .models import Role, User
+from .models import Membership, Role, User
 from .services import two_factor
 
 # The half-signed-in account: its password (or emailed link) checked, its code not yet.
@@ -19,13 +20,16 @@ PENDING_MAX_AGE = 900  # seconds: time enough to install an authenticator app
 CHECKED = "two_factor_checked"
 # An execution option: the transaction only reads (app/__init__.py begins it so on SQLite).
 READ_ONLY = "enab_read_only"
+# Set while `current_reader` loads the signed-in reader: an `Identity` is enough.
+IDENTITY_ONLY = "identity_only"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> "User | Identity | None":
     """`<id>:<session version>`: a session or remember cookie from before sign-out or a password
     change names an older version and is refused. The membership comes in the same query: every
-    page asks for the reader's perks."""
+    page asks for the reader's perks. For `current_reader`, the account and its membership are read
+    as plain rows (an `Identity`) instead of loaded as objects."""
     identifier, _, version = user_id.partition(":")
     if not identifier.isdigit() or not version.isdigit():
         return None
@@ -33,7 +37,10 @@ def load_user(user_id: str) -> User | None:
     alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
     if alone:  # its own transaction, which only reads (SQLite: without the write lock)
         session.connection(execution_options={READ_ONLY: True})
-    user = session.get(User, int(identifier), options=[joinedload(User.membership)])
+    if g.get(IDENTITY_ONLY):
+        user: User | Identity | None = _identity(session, int(identifier))
+    else:
+        user = session.get(User, int(identifier), options=[joinedload(User.membership)])
     if alone:
         # A page that reads nothing else (a cached page variant) holds no transaction while it
         # renders; the account stays loaded for the request.
@@ -45,6 +52,93 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+def current_reader() -> "User | Identity":
+    """`current_user` for a page that needs of the account only its columns and its membership's
+    (a page variant, which fills in a few personal parts): when not loaded yet in this request, it
+    is loaded as an `Identity`, by the same rules (session protection, session version, the
+    remember cookie) but from one plain query. It stays `current_user` for the rest of the request."""
+    if "_login_user" in g:  # Flask-Login's own: already loaded
+        return current_user._get_current_object()
+    setattr(g, IDENTITY_ONLY, True)
+    try:
+        return current_user._get_current_object()
+    finally:
+        g.pop(IDENTITY_ONLY, None)
+
+
+class Record:
+    """A table row's columns as attributes, read only; asking for anything else (a relationship, a
+    method of the model) fails at once, naming it."""
+
+    __slots__ = ("_columns",)
+
+    def __init__(self, columns: dict) -> None:
+        object.__setattr__(self, "_columns", columns)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__}.{name}: not a column (load the account for it)"
+            ) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{type(self).__name__} is read only")
+
+
+class Identity(Record):
+    """The signed-in reader as read by `current_reader`: every column of the account (`users`),
+    `membership` (every column of theirs, or None), and Flask-Login's and `User`'s properties."""
+
+    __slots__ = ()
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def membership(self) -> Record | None:
+        return self._columns["membership"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+def _columns(model) -> list[tuple[str, Column]]:
+    return [(attr.key, attr.columns[0]) for attr in inspect(model).column_attrs]
+
+
+@cache
+def _identity_query() -> tuple[Select, list[str], list[str]]:
+    """The account's and its membership's columns in one query (built once, when first asked)."""
+    users, memberships = _columns(User), _columns(Membership)
+    query = (
+        select(*(column.label(f"u_{key}") for key, column in users),
+               *(column.label(f"m_{key}") for key, column in memberships))
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .where(User.id == bindparam("id"))
+    )  # fmt: skip
+    return query, [key for key, _ in users], [key for key, _ in memberships]
+
+
+def _identity(session, user_id: int) -> Identity | None:
+    query, user_keys, membership_keys = _identity_query()
+    row = session.connection().execute(query, {"id": user_id}).first()
+    if row is None:
+        return None
+    account = dict(zip(user_keys, row[: len(user_keys)], strict=True))
+    member = dict(zip(membership_keys, row[len(user_keys) :], strict=True))
+    account["membership"] = Record(member) if member["id"] is not None else None
+    return Identity(account)
 
 
 @login_manager.unauthorized_handler
@@ -140,6 +234,9 @@ def admin_required(view):
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    # `User.membership` is a backref, there only once the mappers are configured: a worker's first
+    # request, signed in, would otherwise ask the loader for it before any query has configured them.
+    configure_mappers()
 
     @app.after_request
     def personal_pages_are_private(response):

@@ -14,16 +14,30 @@ from .jobs.cli import worker_command
 from .models import Article, Role, SignupSource
 from .payments import get_gateway
 from .payments.gateway import GatewayError
-from .services import accounts, demo, importer, membership, prompts, reconcile, two_factor
+from .services import (
+    accounts,
+    demo,
+    figures,
+    importer,
+    membership,
+    prompts,
+    reconcile,
+    subscriber_import,
+    summaries,
+    two_factor,
+)
 
 SAMPLE_POSTS = Path(__file__).resolve().parent / "sample_content" / "posts.json"
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
-stripe_cli = AppGroup("stripe", help="Stripe: the product catalogue and reconciliation.")
+stripe_cli = AppGroup(
+    "stripe", help="Stripe: the product catalogue, reconciliation, importing subscribers."
+)
 members_cli = AppGroup("members", help="Memberships: complimentary grants and expiry.")
 users_cli = AppGroup("users", help="Accounts: staff and admins.")
 content_cli = AppGroup("content", help="Articles: import from WordPress, load the sample stories.")
 prompts_cli = AppGroup("prompts", help="The support prompt.")
+figures_cli = AppGroup("figures", help="The staff figures' summaries.")
 
 
 def _import_file(path: Path, default_lang: str) -> None:
@@ -167,6 +181,34 @@ def stripe_reconcile_command(days: int) -> None:
     )
 
 
+@stripe_cli.command("import-subscribers")
+@click.option("--verbose", "-v", is_flag=True, help="Print a line for every subscriber.")
+def stripe_import_subscribers_command(verbose: bool) -> None:
+    """Import the outlet's existing Stripe subscriptions: accounts made or linked by email, and
+    memberships set from the subscriptions (idempotent; readers are not emailed)."""
+    try:
+        report = subscriber_import.import_subscribers()
+    except GatewayError as error:
+        raise click.ClickException(
+            f"Stripe did not answer: {error}. Nothing was imported."
+        ) from None
+    if verbose:
+        for line in report.lines:
+            click.echo(line)
+    for line in report.skipped:
+        click.echo(f"skipped   {line}")
+    click.echo(
+        f"{report.read} subscriptions read: {report.created} accounts created, "
+        f"{report.linked} existing accounts linked, {report.memberships} memberships set, "
+        f"{report.unchanged} unchanged, {report.passed_over} older subscriptions passed over, "
+        f"{len(report.skipped)} skipped."
+    )
+    if not report.changed:
+        click.echo(
+            "Nothing changed: every subscriber Stripe lists is imported already (or skipped above)."
+        )
+
+
 @demo_cli.command("seed")
 @click.option("--supporters", default=1000, show_default=True, help="How many supporters to add.")
 def demo_seed_command(supporters: int) -> None:
@@ -176,8 +218,21 @@ def demo_seed_command(supporters: int) -> None:
     click.echo(f"{supporters} supporters and {events} webhook events added.")
 
 
+@figures_cli.command("refresh")
+@click.option("--again", is_flag=True, help="Make them all again from the rows.")
+def refresh_figures_command(again: bool) -> None:
+    """Recompute the summaries behind the staff figures where their rows changed (the worker does
+    it every five minutes). --again after rows were loaded or restored behind their back (with
+    past update times, or ids used before)."""
+    if again:
+        figures.forget_all()
+    click.echo(summaries.refresh())
+    db.session.commit()
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
+    app.cli.add_command(figures_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(stripe_cli)
     app.cli.add_command(content_cli)

@@ -6,6 +6,7 @@ Every amount in the app is an integer of the currency's minor units as Stripe co
 for USD, yen for JPY, fils for KWD. Nothing else in app/ or templates/ knows how many there are.
 """
 
+import functools
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,12 +32,33 @@ THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 #   and zero-decimal only for payouts; we make charges (payouts are Stripe's, in the dashboard),
 #   so here they are two-decimal like every currency not listed above.
 WHOLE_UNITS_ONLY = frozenset({"ISK"})
+# Stripe's presentment currencies (the same page, "Supported presentment currencies", with the
+# three-decimal ones above). Money received outside Stripe is recorded in one of them, so every
+# amount in the app counts its minor units by the rules above.
+STRIPE_CURRENCIES = frozenset({
+    "USD", "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD",
+    "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
+    "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL",
+    "HTG", "HUF", "IDR", "ILS", "INR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD",
+    "MMK", "MNT", "MOP", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "STD", "SZL",
+    "THB", "TJS", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "UYU", "UZS", "VND",
+    "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW"
+})  # fmt: skip
 
 PERCENT = 100
 PRESETS = (1, 5, 10)  # whole units a month, where no prompt names amounts
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _AMOUNT = re.compile(r"(?P<whole>[0-9]*)(?:[.,](?P<fraction>[0-9]*))?")
 _LONGEST_AMOUNT = 32  # characters: far beyond any real amount, well below Python's int limits
+
+
+def is_stripe_currency(currency: str) -> bool:
+    """Whether `currency` (any case) is one Stripe takes payments in."""
+    return str(currency).upper() in STRIPE_CURRENCIES
 
 
 def exponent(currency: str) -> int:
@@ -166,8 +188,12 @@ def charge_amount(amount: int, frequency: str, covers_fee: bool, currency: str) 
 def format_amount(amount: int | Fraction, currency: str, locale: str | None = None) -> str:
     """Minor units in the locale's currency format ('$12.50', '‏10,000 US$'); whole amounts
     without decimals ('$1', '¥1,500')."""
-    locale = locale or format_locale()
-    code = currency.upper()
+    return _formatted(amount, currency.upper(), locale or format_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(amount: int | Fraction, code: str, locale: str) -> str:
+    # Babel takes about a millisecond for one: a page of supporters repeats a few amounts.
     value = to_major(amount, code)
     digits = 0 if value == value.to_integral_value() else exponent(code)
     pattern = Locale.parse(locale).currency_formats["standard"].pattern

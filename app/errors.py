@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
+        if getattr(error, "response", None) is not None:  # a limit's own page (its on_breach)
+            return error.response
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(OperationalError)

@@ -8,7 +8,14 @@ tests/test_labels.py fails until it has a label.
 
 from flask_babel import lazy_gettext as _l
 
-from .models import SignupSource
+from .models import (
+    CancellationOutcome,
+    CancellationReason,
+    GiftState,
+    OfflineMethod,
+    PromptTestStatus,
+    SignupSource,
+)
 
 # Stripe's event types the ledger applies (services/billing_events.HANDLERS) or commonly receives.
 EVENT_LABELS = {
@@ -39,6 +46,7 @@ EVENT_LABELS = {
     "invoice.created": _l("Invoice created"),
     "invoice.finalized": _l("Invoice finalised"),
     "invoice.updated": _l("Invoice changed"),
+    "invoice.voided": _l("Invoice voided"),
     "invoice.payment_succeeded": _l("Invoice payment succeeded"),
     "invoice.upcoming": _l("Invoice coming"),
     "invoice_payment.paid": _l("Invoice payment recorded"),
@@ -60,6 +68,12 @@ CAUSE_LABELS = {
     "amount changed by the member": _l("Amount changed by the member"),
     "cancelled by the member": _l("Cancelled by the member"),
     "resumed by the member": _l("Resumed by the member"),
+    "paused by the member": _l("Paused by the member"),
+    "pause ended by the member": _l("Pause ended by the member"),
+    "paused instead of cancelling": _l("Paused instead of cancelling"),
+    "lower amount instead of cancelling": _l("A lower amount instead of cancelling"),
+    "annual instead of cancelling": _l("Annual instead of cancelling"),
+    "amount raised when asked": _l("Amount raised when asked"),
     "open invoice paid on our page": _l("Open invoice paid on our page"),
     "open invoice paid with a new card": _l("Open invoice paid with a new card"),
     "reconciliation": _l("Reconciled with Stripe"),
@@ -70,6 +84,45 @@ CAUSE_LABELS = {
         "Complimentary membership granted from the command line"
     ),
     "complimentary membership ended": _l("Complimentary membership ended"),
+    "imported from stripe": _l("Imported with its Stripe subscription"),
+    "gift membership redeemed": _l("Gift membership redeemed"),
+    "gift membership refunded": _l("Gift membership refunded"),
+    "offline payment recorded": _l("Payment received outside Stripe recorded"),
+    "offline payment voided": _l("Payment received outside Stripe voided"),
+    "offline period started": _l("Period paid outside Stripe began"),
+    "offline period ended": _l("Period paid outside Stripe ended"),
+}
+
+# How a payment received outside Stripe reached the outlet.
+OFFLINE_METHOD_LABELS = {
+    OfflineMethod.BANK_TRANSFER: _l("Bank transfer"),
+    OfflineMethod.MONEY_TRANSFER: _l("Money transfer service"),
+    OfflineMethod.CASH: _l("Cash to a trusted person"),
+    OfflineMethod.OTHER: _l("Other"),
+}
+
+# Why a member cancels (they choose one, or none), and how each cancellation ended.
+CANCELLATION_REASON_LABELS = {
+    CancellationReason.TOO_EXPENSIVE: _l("It costs more than I can give right now"),
+    CancellationReason.NEED_A_BREAK: _l("I need a break for a while"),
+    CancellationReason.READING_LESS: _l("I do not read enough to keep paying"),
+    CancellationReason.MONTHLY_CHARGES: _l("I would rather not be charged every month"),
+    CancellationReason.COVERAGE: _l("I disagree with your coverage"),
+    CancellationReason.OTHER: _l("Another reason"),
+}
+NO_REASON = _l("No reason given")
+CANCELLATION_OUTCOME_LABELS = {
+    CancellationOutcome.ASKED: _l("No answer yet"),
+    CancellationOutcome.CANCELLED: _l("Cancelled"),
+    CancellationOutcome.LOWER: _l("Stayed at a lower amount"),
+    CancellationOutcome.PAUSE: _l("Paused instead"),
+    CancellationOutcome.ANNUAL: _l("Switched to annual"),
+}
+# The offers, by the outcome that taking one gives.
+OFFER_LABELS = {
+    CancellationOutcome.LOWER: _l("A lower amount"),
+    CancellationOutcome.PAUSE: _l("A pause of 1 to 3 months"),
+    CancellationOutcome.ANNUAL: _l("Annual instead of monthly"),
 }
 
 # How an account came to be.
@@ -77,6 +130,8 @@ SIGNUP_SOURCE_LABELS = {
     SignupSource.REGISTER: _l("Registered"),
     SignupSource.SUPPORT_FORM: _l("On the support form"),
     SignupSource.STAFF: _l("Made by staff"),
+    SignupSource.IMPORT: _l("Imported from Stripe"),
+    SignupSource.GIFT: _l("Redeemed a gift membership"),
 }
 
 # The keys of audit entries' details.
@@ -91,6 +146,38 @@ DETAIL_LABELS = {
     "activate": _l("Made active"),
     "subscription": _l("Subscription"),
     "refunded": _l("Refunded"),
+    "subscriptions_read": _l("Subscriptions read"),
+    "accounts_created": _l("Accounts created"),
+    "accounts_linked": _l("Accounts linked"),
+    "memberships_set": _l("Memberships set"),
+    "subscriptions_skipped": _l("Subscriptions skipped"),
+    "prompt": _l("Prompt"),
+    "test": _l("Test"),
+    "variant": _l("Variant"),
+    "winner": _l("Winner"),
+    "payment": _l("Payment"),
+    "amount": _l("Amount"),
+    "method": _l("Method"),
+    "reference": _l("Reference"),
+    "received": _l("Received on"),
+    "covers": _l("Period covered"),
+    "reason": _l("Reason"),
+}
+
+# Where a gift membership stands.
+GIFT_STATE_LABELS = {
+    GiftState.PENDING_PAYMENT: _l("Waiting for payment"),
+    GiftState.PAID: _l("Paid, to be emailed"),
+    GiftState.SENT: _l("Emailed, not redeemed yet"),
+    GiftState.REDEEMED: _l("Redeemed"),
+    GiftState.REFUNDED: _l("Refunded and cancelled"),
+}
+
+# Where a prompt test stands.
+PROMPT_TEST_STATUS_LABELS = {
+    PromptTestStatus.DRAFT: _l("Draft"),
+    PromptTestStatus.RUNNING: _l("Running"),
+    PromptTestStatus.ENDED: _l("Ended"),
 }
 
 # The audit log's actions (services/audit.record callers).
@@ -102,6 +189,10 @@ AUDIT_LABELS = {
     "export": _l("Supporters exported"),
     "replay": _l("Webhook event applied again"),
     "prompt edit": _l("Prompt edited"),
+    "prompt test created": _l("Prompt test created"),
+    "prompt test started": _l("Prompt test started"),
+    "prompt test ended": _l("Prompt test ended with a winner"),
+    "prompt variant edited": _l("Prompt variant edited"),
     "resend set-password email": _l("Set-password email sent again"),
     "mail sent again": _l("Email sent again"),
     "two-factor enrolled": _l("Two-factor sign-in set up"),
@@ -115,6 +206,9 @@ AUDIT_LABELS = {
     "test mode: win": _l("Test mode: dispute won"),
     "test mode: lose": _l("Test mode: dispute lost"),
     "test mode: close": _l("Test mode: dispute accepted"),
+    "stripe import": _l("Supporters imported from Stripe"),
+    "offline payment recorded": _l("Payment received outside Stripe recorded"),
+    "offline payment voided": _l("Payment received outside Stripe voided"),
 }
 
 
@@ -129,8 +223,26 @@ def cause_label(cause: str) -> str:
     return str(label) if label is not None else cause
 
 
+def cancellation_reason_label(reason: CancellationReason | str | None) -> str:
+    if reason is None:
+        return str(NO_REASON)
+    return str(CANCELLATION_REASON_LABELS[CancellationReason(reason)])
+
+
+def cancellation_outcome_label(outcome: CancellationOutcome | str) -> str:
+    return str(CANCELLATION_OUTCOME_LABELS[CancellationOutcome(outcome)])
+
+
+def offer_label(offer: CancellationOutcome | str) -> str:
+    return str(OFFER_LABELS[CancellationOutcome(offer)])
+
+
 def signup_source_label(source: SignupSource | str) -> str:
     return str(SIGNUP_SOURCE_LABELS[SignupSource(source)])
+
+
+def offline_method_label(method: OfflineMethod | str) -> str:
+    return str(OFFLINE_METHOD_LABELS[OfflineMethod(method)])
 
 
 def detail_label(key: str) -> str:
@@ -141,3 +253,11 @@ def detail_label(key: str) -> str:
 def audit_label(action: str) -> str:
     label = AUDIT_LABELS.get(action)
     return str(label) if label is not None else action
+
+
+def gift_state_label(state: GiftState | str) -> str:
+    return str(GIFT_STATE_LABELS[GiftState(state)])
+
+
+def prompt_test_status_label(status: PromptTestStatus | str) -> str:
+    return str(PROMPT_TEST_STATUS_LABELS[PromptTestStatus(status)])

@@ -6,6 +6,10 @@ bumps. A small WSGI layer in front of Flask answers later requests for them stra
 before sessions, CSRF or routing run; requests carrying a session or remember cookie always reach
 Flask. Stored pages set no cookie and carry `Cache-Control: public` and an `ETag`, so a CDN or a
 browser may keep them too.
+
+Being answered before Flask, those pages were never rate-limited; for readers with a session, who
+reach Flask, the limiter skips them too (none has a limit of its own: a test keeps it so), instead
+of working out on every page that there is nothing to count.
 """
 
 import time
@@ -14,7 +18,7 @@ from functools import wraps
 from flask import Flask, Response, current_app, g, request, session
 from werkzeug.http import parse_cookie, quote_etag, unquote_etag
 
-from .extensions import cache
+from .extensions import cache, limiter
 
 VERSION_KEY = "content-version"
 REMEMBER_COOKIE = "remember_token"
@@ -29,7 +33,17 @@ def cacheable(view):
         g.page_cacheable = True
         return view(*args, **kwargs)
 
+    wrapper.page_cacheable = True  # type: ignore[attr-defined]
     return wrapper
+
+
+@limiter.request_filter
+def is_cacheable_page() -> bool:
+    """This request is a GET (or HEAD) of a `@cacheable` page."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "page_cacheable", False)
 
 
 def has_session() -> bool:

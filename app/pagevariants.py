@@ -6,7 +6,8 @@ staff or not, the reading mode. Those make a few variants; what is the reader's 
 token of every form (the sign-out form, the reading-mode form) and the flashed messages.
 `render_variant` renders a page once per variant, with a marker where each personal part goes,
 and keeps it in the app cache under the content version (as `pagecache` keeps signed-out pages);
-every request then fills in only those parts. The variant is named by this request's perks and
+every request then fills in only those parts (and the ask to give a little more, under a
+member's article, `RAISE_ASK`). The variant is named by this request's perks and
 account, read with the account itself (never cached), so a change of membership shows on the next
 page.
 
@@ -24,12 +25,15 @@ from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .auth import current_reader
 from .extensions import cache
 from .pagecache import content_version
+from .services import raises
 from .services.membership import perks_for
 
 CSRF = "csrf"
 FLASHES = "flashes"  # templates/partials/flashes.html
+RAISE_ASK = "raise_ask"  # templates/partials/raise_ask.html
 
 
 class PersonalData(RuntimeError):
@@ -55,7 +59,7 @@ class VariantReader:
 def render_variant(template: str, context: Callable[[], dict]) -> str:
     """`template` for this request: its variant from the cache (rendered with `context()` when
     missing), with this reader's own parts filled in."""
-    user = current_user._get_current_object()
+    user = current_reader()
     reader = VariantReader(
         is_authenticated=user.is_authenticated,
         is_staff=bool(getattr(user, "is_staff", False)),
@@ -93,10 +97,34 @@ def _fill(number: int, part: str) -> str:
     if number % 2 == 0:
         return part
     if part == CSRF:
-        return generate_csrf()
+        return session_csrf_token()
     if part == FLASHES and "_flashes" in session:
         return render_template("partials/flashes.html")
+    if part == RAISE_ASK:
+        ask = raises.ask_for(current_user)
+        return render_template("partials/raise_ask.html", ask=ask) if ask else ""
     return ""
+
+
+SIGNED_TOKENS_KEPT = 10_000  # per worker: about 2 MB
+
+
+def session_csrf_token() -> str:
+    """This session's signed CSRF token. Flask-WTF signs the session's token afresh on every page;
+    while tokens never expire (WTF_CSRF_TIME_LIMIT None: the signature's time is never checked),
+    a worker keeps the one it signed for each session's token instead, so that a page variant's
+    token costs a lookup. A session with another token (a new sign-in) gets its own."""
+    app = current_app._get_current_object()
+    raw = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is not None or not isinstance(raw, str):
+        return generate_csrf()
+    signed_tokens = app.extensions.setdefault("signed_csrf_tokens", {})
+    signed = signed_tokens.get(raw)
+    if signed is None:
+        if len(signed_tokens) >= SIGNED_TOKENS_KEPT:
+            signed_tokens.clear()
+        signed = signed_tokens[raw] = generate_csrf()
+    return signed
 
 
 def csrf_token() -> str:

@@ -15,8 +15,27 @@ from markupsafe import Markup
 
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
-from .labels import audit_label, cause_label, detail_label, event_label, signup_source_label
-from .models import AttemptStatus, MailState, MembershipStatus, NoticeKind, PaymentStatus
+from .labels import (
+    audit_label,
+    cancellation_outcome_label,
+    cancellation_reason_label,
+    cause_label,
+    detail_label,
+    event_label,
+    gift_state_label,
+    offer_label,
+    offline_method_label,
+    prompt_test_status_label,
+    signup_source_label,
+)
+from .models import (
+    AccountEmail,
+    AttemptStatus,
+    MailState,
+    MembershipStatus,
+    NoticeKind,
+    PaymentStatus,
+)
 from .services.membership import perks_for
 from .urls import external_url
 
@@ -30,6 +49,8 @@ STATUS_LABELS = {
     MembershipStatus.PAST_DUE: _l("Payment failed: please update your card"),
     MembershipStatus.LAPSED: _l("Membership ended"),
     MembershipStatus.COMPLIMENTARY: _l("Complimentary member"),
+    MembershipStatus.PAUSED: _l("Membership paused"),
+    MembershipStatus.OFFLINE: _l("Member (paid by transfer or in person)"),
 }
 EVENT_STATE_LABELS = {
     "received": _l("received"),
@@ -45,6 +66,7 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.FAILED: _l("Failed"),
     PaymentStatus.REFUNDED: _l("Refunded"),
     PaymentStatus.DISPUTED: _l("Disputed"),
+    PaymentStatus.VOIDED: _l("Voided"),
 }
 ATTEMPT_STATUS_LABELS = {
     AttemptStatus.STARTED: _l("Waiting for payment"),
@@ -70,6 +92,10 @@ NOTICE_LABELS = {
     NoticeKind.COMP_ENDED: _l("Complimentary membership ended"),
     NoticeKind.RENEWAL_COMING: _l("Annual renewal in 7 days"),
     NoticeKind.CARD_EXPIRING: _l("Card expiring"),
+    NoticeKind.GIFT_RECEIPT: _l("Receipt for a gift membership"),
+    NoticeKind.GIFT_RECEIVED: _l("Gift membership for its recipient"),
+    AccountEmail.SIGN_IN_CODE: _l("Sign-in code"),
+    AccountEmail.SIGN_IN_NO_ACCOUNT: _l("Sign-in asked for an address without an account"),
 }
 
 
@@ -157,6 +183,12 @@ def init_app(app: Flask) -> None:
     app.add_template_global(cause_label)
     app.add_template_global(detail_label)
     app.add_template_global(signup_source_label)
+    app.add_template_global(prompt_test_status_label)
+    app.add_template_global(cancellation_reason_label)
+    app.add_template_global(cancellation_outcome_label)
+    app.add_template_global(offer_label)
+    app.add_template_global(gift_state_label)
+    app.add_template_global(offline_method_label)
     app.add_template_global(split_after_paragraph)
     app.add_template_global(external_url)
     app.add_template_global(absolute_media)

@@ -10,6 +10,9 @@ alternate for BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS seconds (default 
 is wrk when on PATH, else a Python fallback; BENCH_TOOL=wrk|python forces one. BENCH_WARMUP sets
 the warm-up seconds (default 2).
 
+Then the staff pages at a million supporters on PostgreSQL (bench/dashboard.py); `python -m bench
+staff` (`make bench-staff`) runs only that part.
+
 Missing the targets is reported, not failed: the exit code is non-zero only when it cannot run.
 """
 
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import BenchError
-from .dashboard import run_dashboard
+from .dashboard import run_staff
 from .loadgen import PythonLoad
 from .member import check_member_page, sign_in_member
 from .nginx import Nginx, unavailable
@@ -143,17 +146,23 @@ def run(settings: Settings) -> None:
     )
     print(machine())
     print(table({name: summarize(rounds) for name, rounds in results.items()}))
-    run_dashboard()
+    run_staff()
 
 
 def _terminated(signum, _frame) -> None:
     raise KeyboardInterrupt  # unwind, so the servers are stopped on the way out
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _terminated)
+    if argv not in ([], ["staff"]):
+        print("usage: python -m bench [staff]", file=sys.stderr)
+        return 2
     try:
-        run(Settings.from_env())
+        if argv:
+            run_staff()
+        else:
+            run(Settings.from_env())
     except BenchError as exc:
         print(f"bench: cannot run: {exc}", file=sys.stderr)
         return 1
@@ -164,4 +173,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -124,3 +124,20 @@ def test_every_signup_source_has_a_label():
     from app.models import SignupSource
 
     assert set(SignupSource) == set(labels.SIGNUP_SOURCE_LABELS)
+
+
+def test_every_cause_passed_by_name_has_a_label():
+    """Causes given as `cause="..."` or as a `cause` parameter's default (the changes a member
+    chooses when cancelling, pausing or giving more) are labelled too."""
+    causes = set()
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                causes |= {keyword.value.value for keyword in node.keywords
+                           if keyword.arg == "cause" and isinstance(keyword.value, ast.Constant)}  # fmt: skip
+            elif isinstance(node, ast.FunctionDef):
+                arguments = node.args.args[-len(node.args.defaults) :] if node.args.defaults else []
+                causes |= {default.value for argument, default in zip(arguments, node.args.defaults, strict=True)
+                           if argument.arg == "cause" and isinstance(default, ast.Constant)}  # fmt: skip
+    assert "paused instead of cancelling" in causes
+    assert causes - set(labels.CAUSE_LABELS) == set()

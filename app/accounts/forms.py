@@ -149,3 +149,31 @@ class EmailPreferencesForm(Form):
 
 class UnsubscribeForm(Form):
     submit = SubmitField(_l("Stop these emails"))
+
+
+class CodeRequestForm(Form):
+    """The address to email a sign-in code to (also the code page's "send a new code")."""
+
+    email = email_field()
+    next = HiddenField()
+    again = HiddenField()  # "1": from the code page, which the new code replaces
+    submit = SubmitField(_l("Email me a code"))
+
+
+class SignInCodeForm(Form):
+    """The 6-digit code from the email."""
+
+    code = StringField(
+        _l("The 6-digit code from the email"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr",
+                   "autofocus": True},
+    )  # fmt: skip
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class CodeLinkForm(Form):
+    """The one button of the emailed link's page."""
+
+    submit = SubmitField(_l("Sign in to Enab Baladi"))

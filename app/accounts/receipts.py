@@ -6,11 +6,13 @@ from babel.numbers import get_currency_name
 from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..auth import staff_required
 from ..i18n import format_locale
 from ..models import Payment, PaymentKind
+from ..services.gifts import gift_for_payment
 from ..services.receipts import (
     card_of,
     receipt_date,
@@ -18,6 +20,7 @@ from ..services.receipts import (
     receipt_payer,
     receipt_payment,
 )
+from ..templating import long_date
 from . import bp
 
 PURPOSES = {
@@ -26,10 +29,21 @@ PURPOSES = {
     (PaymentKind.SUBSCRIPTION, "year"): _l("Annual membership"),
     (PaymentKind.SUBSCRIPTION, None): _l("Membership"),
 }
+GIFT_PURPOSE = _l("Gift membership")
 ADDRESS_LINES = re.compile(r"\s*(?:\n|\|)\s*")
 
 
 def purpose_label(payment: Payment) -> str:
+    if payment.kind == PaymentKind.GIFT:
+        gift = gift_for_payment(payment)
+        if gift is None:
+            return str(GIFT_PURPOSE)
+        return ngettext("Gift membership: %(num)d month for %(email)s",
+                        "Gift membership: %(num)d months for %(email)s", gift.months,
+                        email=gift.recipient_email)  # fmt: skip
+    if payment.kind == PaymentKind.OFFLINE:
+        return _("Membership from %(first)s to %(last)s", first=long_date(payment.covers_from),
+                 last=long_date(payment.covers_until))  # fmt: skip
     if payment.kind == PaymentKind.DONATION:
         return str(PURPOSES[(PaymentKind.DONATION, None)])
     return str(

@@ -9,7 +9,7 @@ from ..auth import code_checked, sign_in
 from ..extensions import limiter
 from ..models import ReadingMode
 from ..payments.gateway import GatewayError
-from ..services import accounts, billing, membership, money
+from ..services import accounts, billing, checkout, gifts, membership, raises, receipts
 from ..urls import safe_next
 from . import bp
 from .forms import (
@@ -130,9 +130,12 @@ def account():
     return render_template(
         "accounts/account.html",
         membership=current_user.membership,
-        payments=money.payments_of(current_user),
+        payments=receipts.history_of(current_user),
+        gifts=gifts.gifts_of(current_user),
         language_form=LanguageForm(language=current_user.language),
         email_preferences_form=EmailPreferencesForm(receipts_monthly=current_user.receipts_monthly),
+        raise_ask=raises.ask_for(current_user),
+        declined=checkout.declined_first_payment(current_user),
     )
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("billing", __name__)
 
-from . import manage, routes  # noqa: E402, F401
+from . import cancelling, gift_pages, manage, raising, routes  # noqa: E402, F401

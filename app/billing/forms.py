@@ -2,7 +2,15 @@
 through app/currency.py."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -37,6 +45,7 @@ class SupportForm(Form):
     )
     prompt = HiddenField()
     article = HiddenField()  # the article under the prompt that was clicked
+    variant = HiddenField()  # the variant of a prompt test the reader was shown
     submit = SubmitField(_l("Continue to payment"))
 
     def __init__(self, *args, currency: str, presets: list[int], needs_email: bool, **kwargs):
@@ -113,3 +122,68 @@ class ResumeForm(Form):
     """The one button of the cancellation email's resume page."""
 
     submit = SubmitField(_l("Resume my membership"))
+
+
+class CancelReasonForm(Form):
+    """Why the member wants to cancel: a reason and words, both optional; "Continue" shows what
+    fits the reason, "Cancel my membership" cancels at once."""
+
+    reason = RadioField(_l("Why are you cancelling? (optional)"), validators=[Optional()])
+    comment = TextAreaField(
+        _l("Anything you would like to tell us? (optional)"),
+        validators=[Optional(), Length(max=1000, message=_l("At most 1,000 characters, please."))],
+    )
+    next = SubmitField(_l("Continue"))
+    leave = SubmitField(_l("Cancel my membership"))
+
+    def __init__(self, *args, reasons: list[tuple[str, str]], **kwargs):
+        """`reasons`: (value, label) of each reason a member may give."""
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [SelectChoice(value, label) for value, label in reasons]
+
+
+class LowerOfferForm(Form):
+    """Stay at a lower amount (one of those offered), from the next payment on."""
+
+    amount = RadioField(_l("Your new amount"), validators=[DataRequired(_l("Choose an amount."))])
+    submit = SubmitField(_l("Give this amount instead"))
+
+    def __init__(self, *args, amounts: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, prefix="lower", **kwargs)
+        self.amount.choices = [SelectChoice(value, label) for value, label in amounts]
+
+
+class PauseOfferForm(Form):
+    """Stay, paused for one to three months."""
+
+    months = RadioField(
+        _l("How long"),
+        choices=[SelectChoice("1", _l("1 month")), SelectChoice("2", _l("2 months")),
+                 SelectChoice("3", _l("3 months"))],
+        validators=[DataRequired(_l("Choose how long."))],
+    )  # fmt: skip
+    submit = SubmitField(_l("Pause my membership"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="pause", **kwargs)
+
+
+class AnnualOfferForm(Form):
+    submit = SubmitField(_l("Switch to annual"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="annual", **kwargs)
+
+
+class LeaveForm(Form):
+    submit = SubmitField(_l("No thanks, cancel my membership"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="leave", **kwargs)
+
+
+class RaiseForm(Form):
+    """The confirmation of a raise: yes, or not now."""
+
+    submit = SubmitField(_l("Yes, give the new amount"))
+    decline = SubmitField(_l("Not now"))

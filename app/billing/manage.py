@@ -31,14 +31,8 @@ def _do(action, done_message):
     return _account()
 
 
-# Cancel and resume are bare buttons: CSRFProtect has checked their token before the view runs.
-@bp.post("/<lang>/account/support/cancel")
-@login_required
-def cancel():
-    return _do(lambda: billing.cancel_support(current_user),
-               _("Your membership will end at the close of the paid period. Thank you for your support."))  # fmt: skip
-
-
+# Resume is a bare button: CSRFProtect has checked its token before the view runs. It undoes a
+# cancellation, or ends a pause. (Cancelling asks why first: `cancelling`.)
 @bp.post("/<lang>/account/support/resume")
 @login_required
 def resume():

@@ -70,6 +70,9 @@ REFUSAL_MESSAGES = {
         "Your new card is saved. Your bank asks you to confirm the payment due: please try again."
     ),
     "nothing_to_pay": _l("You have no payment due right now."),
+    "pause_unavailable": _l("A pause is for active monthly memberships, for 1 to 3 months."),
+    "paused": _l("Your membership is paused. Resume it first, then change your support."),
+    "offer_unavailable": _l("That offer is no longer available. Nothing has changed."),
 }
 
 DECLINE_MESSAGES = {

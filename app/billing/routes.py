@@ -12,12 +12,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from ..currency import preset_amounts, support_currency
+from ..accounts.sign_in_codes import SUPPORT_CHOICE, code_email_limit, start_code_sign_in
+from ..currency import plain, preset_amounts, support_currency
 from ..extensions import limiter
 from ..payments.gateway import GatewayError
-from ..services import checkout, prompts
+from ..services import checkout, gifts, prompts
 from ..urls import external_url
 from . import bp
 from .forms import SupportForm
@@ -51,7 +52,7 @@ def support():
     if choice.prompt_id:
         prompts.record_prompt_event(choice.prompt_id, "clicks")
     form = _form(data={"frequency": choice.frequency, "prompt": choice.prompt_id or "",
-                       "article": choice.article_id or "",
+                       "article": choice.article_id or "", "variant": choice.variant_id or "",
                        "amount": str(choice.amount) if choice.amount else "other"})  # fmt: skip
     return render_template("billing/support.html", form=form, choice=choice)
 
@@ -59,25 +60,72 @@ def support():
 @bp.post("/<lang>/support")
 @limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_IP"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_ACCOUNT"], key_func=_support_email_key)
+@code_email_limit
 def start():
     form = _form()
     if not form.validate_on_submit():
         return render_template("billing/support.html", form=form, choice=None), 400
+    return _begin(_choice_of(form), form, email=form.email.data)
+
+
+@bp.get("/<lang>/support/continue")
+@login_required
+def continue_support():
+    """Signed in with a code from the support form: straight on to paying for the choice made
+    there (kept in this browser's session by that form's POST, and used once)."""
+    choice = session.pop(SUPPORT_CHOICE, None)
+    if not isinstance(choice, dict) or not isinstance(choice.get("amount"), int):
+        return redirect(url_for("billing.support", lang=g.lang))
+    return _begin(choice)
+
+
+def _choice_of(form: SupportForm) -> dict:
+    """What the reader chose on the support form, as kept across a code sign-in."""
+    return {"amount": form.minor_amount(), "frequency": form.frequency.data,
+            "covers_fee": bool(form.covers_fee.data), "prompt": _id(form.prompt.data),
+            "article": _id(form.article.data), "variant": _id(form.variant.data)}  # fmt: skip
+
+
+def _form_for(choice: dict) -> SupportForm:
+    """The support form showing `choice` again (to say why it cannot be paid)."""
+    form = _form(data={"frequency": choice["frequency"], "covers_fee": choice["covers_fee"],
+                       "prompt": choice["prompt"] or "", "article": choice["article"] or "",
+                       "variant": choice.get("variant") or ""})  # fmt: skip
+    preset = str(choice["amount"])
+    if preset in {option.value for option in form.amount.choices}:
+        form.amount.data = preset
+    else:
+        form.amount.data, form.other_amount.data = "other", plain(choice["amount"], form.currency)
+    return form
+
+
+def _support_url(choice: dict) -> str:
+    """The support page with `choice` preselected, as a prompt's link does it."""
+    return url_for("billing.support", lang=g.lang, frequency=choice["frequency"],
+                   amount=choice["amount"], prompt=choice["prompt"], article=choice["article"],
+                   variant=choice.get("variant"))  # fmt: skip
+
+
+def _begin(choice: dict, form: SupportForm | None = None, email: str | None = None):
+    """Start paying for `choice`: the payment page, or the support form (`form`, or one showing
+    `choice`) again saying why not. An email with an account gets a sign-in code, and after it
+    this same payment."""
     try:
         started = checkout.start_support(
-            user=current_user if current_user.is_authenticated else None,
-            email=form.email.data, amount=form.minor_amount(), frequency=form.frequency.data,
-            covers_fee=form.covers_fee.data, lang=g.lang, ip=request.remote_addr,
-            prompt_id=_id(form.prompt.data), article_id=_id(form.article.data),
+            user=current_user if current_user.is_authenticated else None, email=email,
+            amount=choice["amount"], frequency=choice["frequency"],
+            covers_fee=choice["covers_fee"], lang=g.lang, ip=request.remote_addr,
+            prompt_id=choice["prompt"], article_id=choice["article"],
+            variant_id=choice.get("variant"),
         )  # fmt: skip
     except checkout.SupportRefused as refused:
         if refused.reason == "sign_in_first":
-            return redirect(
-                url_for("accounts.login", lang=g.lang, next=url_for("billing.support", lang=g.lang))
-            )
+            return redirect(start_code_sign_in(email or "", _support_url(choice), support=choice))
+        form = form or _form_for(choice)
         form.form_errors.append(REFUSAL_MESSAGES[refused.reason])
         return render_template("billing/support.html", form=form, choice=None), 422
     except GatewayError:
+        form = form or _form_for(choice)
         form.form_errors.append(UNAVAILABLE)
         return render_template("billing/support.html", form=form, choice=None), 503
     _remember_attempt(started.attempt_key)
@@ -111,7 +159,8 @@ def done(key):
         if state == "failed" and not authentication:
             failed = "generic_decline"
         return redirect(url_for("billing.pay", lang=g.lang, key=key, failed=failed))
-    return render_template("billing/done.html", attempt=attempt, state=state)
+    gift = gifts.gift_for_intent(attempt.payment_intent_id) if attempt.kind == "gift" else None
+    return render_template("billing/done.html", attempt=attempt, state=state, gift=gift)
 
 
 @bp.get("/<lang>/support/status/<key>")
@@ -123,6 +172,8 @@ def status(key):
 def _fulfil(attempt) -> str:
     """The attempt's state after fulfilling what was paid; a provider hiccup just means 'processing'."""
     try:
+        if attempt.kind == "gift":
+            return gifts.fulfil_gift_attempt(attempt)
         return checkout.fulfil_attempt(attempt)
     except GatewayError:
         return "processing"

@@ -15,6 +15,7 @@ class SupportChoice:
     amount: int | None  # minor units; None means "another amount"
     prompt_id: int | None
     article_id: int | None = None  # the article the prompt was under
+    variant_id: int | None = None  # the prompt test's variant shown (app/static/js/prompt.js)
 
 
 def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
@@ -37,5 +38,5 @@ def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
         amount = money_units.minimum_amount(currency)
     return SupportChoice(
         frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int),
-        article_id=args.get("article", type=int),
+        article_id=args.get("article", type=int), variant_id=args.get("variant", type=int),
     )  # fmt: skip

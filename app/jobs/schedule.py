@@ -18,7 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import AttemptStatus, JobRun, MailState, OutboxMessage, PaymentAttempt, WebhookEvent
 from ..payments.gateway import GatewayError
-from ..services import checkout, ledger, mail, membership, notices, prompts, reconcile
+from ..services import (
+    checkout,
+    gifts,
+    ledger,
+    mail,
+    membership,
+    notices,
+    offline_payments,
+    prompts,
+    reconcile,
+    summaries,
+)
 from .queue import crontab, enqueue, periodic
 
 log = logging.getLogger(__name__)
@@ -72,6 +83,31 @@ def expire_comps() -> str:
         return ended
 
     return once_per(HOUR, "expire-comps", work)
+
+
+@periodic("settle-offline-periods", crontab(minute="0"))
+def settle_offline_periods() -> str:
+    """Periods paid outside Stripe begin and end at midnight UTC: on the hour, each membership
+    whose period began or ended moves (its perks follow the dates to the second meanwhile)."""
+
+    def work():
+        moved = offline_payments.settle_offline_periods()
+        db.session.commit()
+        return moved
+
+    return once_per(HOUR, "settle-offline-periods", work)
+
+
+@periodic("deliver-gifts", crontab(minute="13"))
+def deliver_gifts() -> str:
+    """Gift memberships whose delivery date has come (a UTC day): the recipient's email."""
+
+    def work():
+        sent = gifts.deliver_due_gifts()
+        db.session.commit()
+        return f"{sent} gifts delivered"
+
+    return once_per(HOUR, "deliver-gifts", work)
 
 
 @periodic("remind-renewals", crontab(minute="23", hour="8"))
@@ -183,3 +219,17 @@ def requeue_lost_mail() -> str:
         return f"{len(lost)} messages queued again"
 
     return once_per(MINUTE, "requeue-lost-mail", work)
+
+
+@periodic("refresh-figures", crontab(minute="*/5"))
+def refresh_figures() -> str:
+    """The staff figures' summaries (`services.figures`): each day, reader and past month's
+    standing whose rows changed since the last run recomputed from them, so a staff page sums
+    only the rows of the last quarter hour or so itself."""
+
+    def work():
+        done = summaries.refresh()
+        db.session.commit()
+        return done
+
+    return once_per(MINUTE, "refresh-figures", work)

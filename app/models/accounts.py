@@ -22,11 +22,15 @@ class Role(enum.StrEnum):
 
 class SignupSource(enum.StrEnum):
     """How an account came to be: registered, made by paying on the support form (a reader who
-    gave without an account), or made by staff (the team page or the command line)."""
+    gave without an account), made by staff (the team page or the command line), or imported
+    with its Stripe subscription (`flask stripe import-subscribers`). Stored as a string: a new
+    value needs no migration."""
 
     REGISTER = "register"
     SUPPORT_FORM = "support_form"
     STAFF = "staff"
+    IMPORT = "import"
+    GIFT = "gift"  # made when the recipient of a gift membership redeemed it
 
 
 class ReadingMode(enum.StrEnum):

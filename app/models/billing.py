@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,6 +30,8 @@ class PaymentStatus(enum.StrEnum):
     FAILED = "failed"
     REFUNDED = "refunded"
     DISPUTED = "disputed"
+    # An offline payment recorded by mistake, withdrawn by staff (never deleted): it counts nowhere.
+    VOIDED = "voided"
 
 
 class PaymentKind(enum.StrEnum):
@@ -38,6 +40,17 @@ class PaymentKind(enum.StrEnum):
 
     SUBSCRIPTION = "subscription"
     DONATION = "donation"  # given once, no membership
+    OFFLINE = "offline"  # received outside Stripe, recorded by staff: a membership for a period
+    GIFT = "gift"  # months of membership bought for someone else (`models.gifts`)
+
+
+class OfflineMethod(enum.StrEnum):
+    """How a payment received outside Stripe reached the outlet."""
+
+    BANK_TRANSFER = "bank_transfer"
+    MONEY_TRANSFER = "money_transfer"  # a money transfer service
+    CASH = "cash"  # cash handed to a person the outlet trusts
+    OTHER = "other"
 
 
 def _stored(statuses: type[enum.StrEnum]) -> Enum:
@@ -62,6 +75,7 @@ class PaymentAttempt(db.Model):
         Index("ix_payment_attempts_ip_created", "ip", "created_at"),
         Index("ix_payment_attempts_user_declined", "user_id", "last_declined_at"),
         Index("ix_payment_attempts_ip_declined", "ip", "last_declined_at"),
+        Index("ix_payment_attempts_prompt_status", "prompt_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +96,10 @@ class PaymentAttempt(db.Model):
     subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id", ondelete="SET NULL"))
+    # The variant of a prompt test the reader was shown (the test's payment figures).
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompt_variants.id", ondelete="SET NULL"), index=True
+    )
     # The article the reader was reading when they clicked the prompt.
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
@@ -94,7 +112,8 @@ class PaymentAttempt(db.Model):
 
 
 class Payment(db.Model):
-    """A charge: a subscription invoice or a one-time donation, keyed by the provider's ids."""
+    """A charge: a subscription invoice or a one-time donation, keyed by the provider's ids; or
+    money received outside Stripe, which has none of them."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -102,6 +121,11 @@ class Payment(db.Model):
         # Recovered payments (failed, then paid) are few: a partial index finds them at once.
         Index("ix_payments_recovered", "updated_at", postgresql_where=text("failure_code IS NOT NULL"),
               sqlite_where=text("failure_code IS NOT NULL")),
+        # The staff figures' summaries (services/figures.py): what changed, a day's payments.
+        Index("ix_payments_updated_at", "updated_at"),
+        Index("ix_payments_settled", text("coalesce(paid_at, created_at)")),
+        Index("ix_payments_disputed", "disputed_at", postgresql_where=text("dispute_status IS NOT NULL"),
+              sqlite_where=text("dispute_status IS NOT NULL")),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +152,18 @@ class Payment(db.Model):
     # The card it was paid with, for the receipt (read from the charge the first time it is shown).
     card_brand: Mapped[str | None] = mapped_column(String(32))
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    # Received outside Stripe (kind "offline", `services.offline_payments`): how, the payer's or
+    # bank's reference, the days of membership it pays for (both included), who recorded it, and
+    # its withdrawal if it was recorded by mistake.
+    method: Mapped[OfflineMethod | None] = mapped_column(_stored(OfflineMethod))
+    reference: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    covers_from: Mapped[date | None] = mapped_column(Date)
+    covers_until: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    void_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -148,6 +184,10 @@ class Refund(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))  # Stripe's: pending, succeeded, failed, ...
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # When we last wrote it: what the staff figures' summaries look for (services/figures.py).
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 class WebhookEvent(db.Model):
@@ -157,10 +197,12 @@ class WebhookEvent(db.Model):
     __table_args__ = (
         Index("ix_webhook_events_state_received", "state", "received_at"),
         Index("ix_webhook_events_customer_state", "customer_id", "state"),
+        Index("ix_webhook_events_received", text("received_at DESC"), "id"),  # the ledger's order
+        Index("ix_webhook_events_type_received", "type", text("received_at DESC"), "id"),
     )
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the provider's event id
-    type: Mapped[str] = mapped_column(String(100), index=True)
+    type: Mapped[str] = mapped_column(String(100))  # found by ix_webhook_events_type_received
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     customer_id: Mapped[str | None] = mapped_column(String(255))
     payload: Mapped[dict] = mapped_column(JSON)

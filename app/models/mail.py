@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Enum, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,6 +25,7 @@ class MailState(enum.StrEnum):
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_created", text("created_at DESC"), text("id DESC")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(254), index=True)

@@ -21,6 +21,12 @@ class MembershipStatus(enum.StrEnum):
     PAST_DUE = "past_due"
     LAPSED = "lapsed"
     COMPLIMENTARY = "complimentary"
+    # Collection paused at Stripe (the subscription stays `active` there): perks until the end of
+    # the period already paid (`paid_until`), none after it, back when collection resumes.
+    PAUSED = "paused"
+    # Paid outside Stripe for a period (`offline_from` to `offline_until`), with no live
+    # subscription: perks for exactly that period, lapsed after it.
+    OFFLINE = "offline"
 
 
 def _status_type():
@@ -36,7 +42,13 @@ class Membership(db.Model):
     """The projection of a reader's newest subscription snapshot, plus our own policy."""
 
     __tablename__ = "memberships"
-    __table_args__ = (Index("ix_memberships_status_amount", "status", "amount"),)
+    __table_args__ = (
+        # PostgreSQL's is in the supporters list's order: amount descending, newest account first.
+        Index("ix_memberships_status_amount", "status", "amount"),
+        Index("ix_memberships_status_plan", "status", "currency", "interval",
+              postgresql_include=["amount", "current_period_end", "id"]),
+        Index("ix_memberships_updated_at", "updated_at"),  # the figures' summaries look for it
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -50,9 +62,16 @@ class Membership(db.Model):
     interval: Mapped[str | None] = mapped_column(String(8))  # month | year
     current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    # While paused: when Stripe resumes collection, and the end of the period paid before the pause.
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     grace_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     comp_granted: Mapped[bool] = mapped_column(default=False)
     comp_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The period paid outside Stripe now in force (else the next one, else the last): its first
+    # moment and its last (the end of its last day, as `comp_until`). `services.offline_payments`.
+    offline_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offline_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
     # Where the reader was when they started their newest subscription: the article they were
     # reading and the prompt they clicked (the staff figures per article and per prompt).
@@ -74,7 +93,14 @@ class MembershipChange(db.Model):
 
     __tablename__ = "membership_changes"
     __table_args__ = (
-        Index("ix_membership_changes_to_at", "to_status", "at"),
+        # Moves (new, churned, back) in a period, counted from the index alone.
+        Index(
+            "ix_membership_changes_moves",
+            "to_status",
+            "from_status",
+            "at",
+            postgresql_include=["membership_id"],
+        ),
         Index("ix_membership_changes_at", "at"),
     )
 

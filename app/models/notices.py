@@ -26,6 +26,18 @@ class NoticeKind(enum.StrEnum):
     COMP_ENDED = "comp_ended"
     RENEWAL_COMING = "renewal_coming"
     CARD_EXPIRING = "card_expiring"
+    GIFT_RECEIPT = "gift_receipt"  # to the giver
+    # To the recipient, who may have no account yet: the gift's own state (paid -> sent) is the
+    # claim that sends it once, not a `notices` row.
+    GIFT_RECEIVED = "gift_received"
+
+
+class AccountEmail(enum.StrEnum):
+    """Emails about signing in rather than about support: sent on request, never claimed as a
+    notice; each is the name of its templates in emails/, and staff preview them too."""
+
+    SIGN_IN_CODE = "sign_in_code"
+    SIGN_IN_NO_ACCOUNT = "sign_in_no_account"
 
 
 class Notice(db.Model):

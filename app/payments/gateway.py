@@ -57,6 +57,34 @@ class Subscription:
     metadata: dict[str, str] = field(default_factory=dict)
     # A change waiting for its invoice to be paid (payment_behavior=pending_if_incomplete).
     pending_update: bool = False
+    # `pause_collection` set: Stripe collects nothing (the status stays active) until
+    # `pause_resumes_at`, or until the pause is unset when that is None.
+    collection_paused: bool = False
+    pause_resumes_at: datetime | None = None
+    # While paused by us: the end of the period paid before the pause (from the metadata).
+    paid_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    """What we read of a customer: who it is, and whether it was deleted (Stripe keeps a stub)."""
+
+    id: str
+    email: str | None
+    deleted: bool = False
+    name: str | None = None
+    preferred_locales: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedSubscription:
+    """One subscription of a listing, with its customer; `problem` says why it could not be read
+    (then `subscription` is None)."""
+
+    id: str
+    subscription: Subscription | None
+    customer: Customer | None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

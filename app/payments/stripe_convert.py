@@ -14,6 +14,7 @@ from typing import Any
 
 from .gateway import (
     Charge,
+    Customer,
     Dispute,
     GatewayError,
     Invoice,
@@ -28,6 +29,9 @@ from .gateway import (
 # lower-case words, and our ledger keeps them in 100 characters.
 MAX_ID, MAX_TYPE = 255, 100
 EVENT_TYPE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
+# The subscription metadata key that holds, while collection is paused, the end of the period paid
+# before the pause (a Unix timestamp), set by `StripeGateway.pause_collection`.
+PAID_UNTIL = "paid_until"
 
 
 def to_datetime(timestamp: int) -> datetime:
@@ -109,6 +113,28 @@ def subscription_from_stripe(obj: Mapping[str, Any]) -> Subscription:
             client_secret=confirmation_client_secret(obj.get("latest_invoice")),
             metadata=metadata_of(obj),
             pending_update=bool(obj.get("pending_update")),
+            collection_paused=bool(obj.get("pause_collection")),
+            pause_resumes_at=to_optional_datetime(
+                (obj.get("pause_collection") or {}).get("resumes_at")
+            ),
+            paid_until=_timestamp(metadata_of(obj).get(PAID_UNTIL)),
+        )
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """A Unix timestamp kept as text in metadata, as a datetime (None when absent or not one)."""
+    return to_datetime(int(value)) if value and value.isdigit() else None
+
+
+def customer_from_stripe(obj: Mapping[str, Any]) -> Customer:
+    """A `Customer` from a Stripe customer, or from the stub a deleted one leaves (`deleted`)."""
+    with _reading("customer", obj):
+        return Customer(
+            id=str(obj["id"]),
+            email=obj.get("email") or None,
+            deleted=bool(obj.get("deleted")),
+            name=obj.get("name") or None,
+            preferred_locales=tuple(str(locale) for locale in obj.get("preferred_locales") or ()),
         )
 
 

@@ -25,6 +25,7 @@ from stripe.params import (
     SetupIntentCreateParams,
     SubscriptionCreateParams,
     SubscriptionCreateParamsItemPriceData,
+    SubscriptionListParams,
     SubscriptionUpdateParams,
 )
 
@@ -38,12 +39,15 @@ from .gateway import (
     IdempotencyConflict,
     InvalidSignature,
     Invoice,
+    ListedSubscription,
     MalformedEvent,
     PaymentIntent,
     Subscription,
 )
 from .stripe_convert import (
+    PAID_UNTIL,
     charge_from_stripe,
+    customer_from_stripe,
     dispute_from_stripe,
     invoice_from_stripe,
     payment_intent_from_stripe,
@@ -317,6 +321,39 @@ class StripeGateway:
             )
         return subscription_from_stripe(subscription.to_dict(for_json=True))
 
+    def pause_collection(
+        self, subscription_id: str, *, resumes_at: datetime, paid_until: datetime,
+        idempotency_key: str,
+    ) -> Subscription:  # fmt: skip
+        """Collect nothing until `resumes_at`: `pause_collection` with `behavior: void`, so every
+        invoice made before then is voided at once and none is charged; the subscription stays
+        `active` (https://docs.stripe.com/billing/subscriptions/pause-payment). Stripe clears the
+        pause at `resumes_at` by itself. The end of the period already paid goes in the
+        subscription's metadata (`PAID_UNTIL`), so its every snapshot says until when it was paid."""
+        params: SubscriptionUpdateParams = {
+            "pause_collection": {"behavior": "void", "resumes_at": int(resumes_at.timestamp())},
+            "metadata": {PAID_UNTIL: str(int(paid_until.timestamp()))},
+            "expand": SUBSCRIPTION_EXPAND,
+        }
+        with stripe_errors():
+            subscription = self.client.v1.subscriptions.update(
+                subscription_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        return subscription_from_stripe(subscription.to_dict(for_json=True))
+
+    def resume_collection(self, subscription_id: str, idempotency_key: str) -> Subscription:
+        """Unset `pause_collection` now: Stripe collects again from the next invoice on."""
+        params: SubscriptionUpdateParams = {
+            "pause_collection": "",
+            "metadata": {PAID_UNTIL: ""},
+            "expand": SUBSCRIPTION_EXPAND,
+        }
+        with stripe_errors():
+            subscription = self.client.v1.subscriptions.update(
+                subscription_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        return subscription_from_stripe(subscription.to_dict(for_json=True))
+
     def create_donation(
         self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
         metadata: dict[str, str],
@@ -328,6 +365,25 @@ class StripeGateway:
             "currency": currency.lower(),
             "automatic_payment_methods": {"enabled": True},
             "description": "One-time donation",
+            "metadata": metadata,
+        }
+        with stripe_errors():
+            intent = self.client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        return payment_intent_from_stripe(intent.to_dict(for_json=True))
+
+    def create_gift_payment(
+        self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> PaymentIntent:  # fmt: skip
+        """A one-time payment for a gift membership, waiting for the giver to confirm it."""
+        params: PaymentIntentCreateParams = {
+            "customer": customer_id,
+            "amount": amount,
+            "currency": currency.lower(),
+            "automatic_payment_methods": {"enabled": True},
+            "description": "Gift membership",
             "metadata": metadata,
         }
         with stripe_errors():
@@ -514,6 +570,30 @@ class StripeGateway:
         with stripe_errors():
             for event in self.client.v1.events.list(params=params).auto_paging_iter():
                 yield event.to_dict(for_json=True)
+
+    def list_subscriptions(self) -> Iterator[ListedSubscription]:
+        """Every subscription of the account, of every status (`status=all`: Stripe leaves
+        canceled ones out by default), newest first, each with its customer expanded (a deleted
+        customer's stub says so), fetched a hundred a page as the iterator is consumed
+        (https://docs.stripe.com/api/subscriptions/list, https://docs.stripe.com/api/pagination/auto).
+        One that cannot be read (no single priced item) comes with its `problem`, not an error."""
+        params: SubscriptionListParams = {
+            "status": "all",
+            "limit": 100,
+            "expand": ["data.customer"],
+        }
+        with stripe_errors():
+            for subscription in self.client.v1.subscriptions.list(params=params).auto_paging_iter():
+                obj = subscription.to_dict(for_json=True)
+                customer = obj.get("customer")
+                owner = customer_from_stripe(customer) if isinstance(customer, dict) else None
+                try:
+                    read: Subscription | None = subscription_from_stripe(obj)
+                    problem = None
+                except GatewayError as error:
+                    read, problem = None, str(error)
+                yield ListedSubscription(id=str(obj["id"]), subscription=read, customer=owner,
+                                         problem=problem)  # fmt: skip
 
     def setup_catalog(
         self, prices: list[tuple[str, int, str, str | None]]

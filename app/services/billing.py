@@ -1,17 +1,21 @@
-"""Members managing their support on our pages: cancel, resume, change the amount, a new card
-that Stripe then charges (paying a past-due invoice at once), and leaving altogether.
+"""Members managing their support on our pages: cancel, resume, pause, change the amount, a new
+card that Stripe then charges (paying a past-due invoice at once), and leaving altogether.
 
 Every change is applied from the subscription Stripe answers with, through `money`; a Stripe failure
 leaves our records as they were.
 """
 
+import calendar
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
 
 from ..currency import support_currency
 from ..extensions import db
-from ..models import User
+from ..models import Cancellation, User
 from ..payments import get_gateway
 from ..payments.gateway import CardDeclined, GatewayError, Subscription
 from ..payments.stripe_convert import intent_id_of
@@ -32,8 +36,60 @@ def cancel_support(user: User) -> None:
 
 
 def resume_support(user: User) -> None:
-    """Undo a cancellation before the paid period ends."""
+    """Undo a cancellation before the paid period ends, or end a pause now (collection resumes
+    with the next invoice, the perks at once)."""
+    if user.membership is not None and user.membership.status == membership.Status.PAUSED:
+        subscription_id = _live_subscription_id(user)
+        subscription = get_gateway().resume_collection(
+            subscription_id, idempotency_key=f"unpause-{subscription_id}-{_version(user)}"
+        )
+        money.apply_subscription(user, subscription, "pause ended by the member")
+        db.session.commit()
+        return
     _set_cancel(user, False, "resumed by the member")
+
+
+PAUSE_MONTHS = (1, 2, 3)
+# Collection resumes this long before the first payment after the pause, so that payment is
+# surely collected whichever of Stripe's resume and renewal comes first.
+RESUME_AHEAD = timedelta(hours=1)
+
+
+def can_pause(user: User) -> bool:
+    """A pause is for an active monthly member: an annual one would skip a whole year."""
+    member = user.membership
+    return bool(
+        member is not None and member.status == membership.Status.ACTIVE
+        and member.interval == "month" and member.current_period_end is not None
+    )  # fmt: skip
+
+
+def pause_support(user: User, months: int, cause: str = "paused by the member") -> datetime:
+    """Skip the next `months` monthly payments: perks until the end of the period paid, none
+    after it, back by themselves when Stripe resumes collection just before the payment that
+    follows (returned). SupportRefused("pause_unavailable") for anyone `can_pause` refuses."""
+    if months not in PAUSE_MONTHS or not can_pause(user):
+        raise SupportRefused("pause_unavailable")
+    subscription_id = _live_subscription_id(user)
+    end = user.membership.current_period_end
+    paid_until = end if end.tzinfo else end.replace(tzinfo=UTC)
+    resumes_at = months_after(paid_until, months) - RESUME_AHEAD
+    subscription = get_gateway().pause_collection(
+        subscription_id, resumes_at=resumes_at, paid_until=paid_until,
+        idempotency_key=f"pause-{subscription_id}-{_version(user)}-{months}",
+    )  # fmt: skip
+    money.apply_subscription(user, subscription, cause)
+    db.session.commit()
+    return resumes_at
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """`moment` `months` calendar months on, the day of the month kept (clamped to the month's
+    length): never later than Stripe's period end that many months on."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month,
+                          day=min(moment.day, calendar.monthrange(year, month)[1]))  # fmt: skip
 
 
 def currency_of(user: User) -> str:
@@ -43,20 +99,25 @@ def currency_of(user: User) -> str:
     return (member.currency if member and member.currency else support_currency()).lower()
 
 
-def change_support(user: User, amount: int, frequency: str) -> None:
+def change_support(
+    user: User, amount: int, frequency: str, cause: str = "amount changed by the member"
+) -> None:
     """A new amount or frequency. The same interval: from the next payment on, nothing charged
     now. Another interval: charged at once (less the unused part of the current period), and if
-    that payment fails nothing changes (SupportRefused "change_declined")."""
+    that payment fails nothing changes (SupportRefused "change_declined"). Not while paused
+    (SupportRefused "paused": resume first)."""
     currency = currency_of(user)
     if amount < minimum_amount(currency):
         raise SupportRefused("too_small")
+    if user.membership is not None and user.membership.status == membership.Status.PAUSED:
+        raise SupportRefused("paused")
     subscription_id = _live_subscription_id(user)
     total, interval = charge_amount(amount, frequency, False, currency), INTERVALS[frequency]
     subscription = get_gateway().change_subscription(
         subscription_id, amount=total, currency=currency, interval=interval,
         idempotency_key=f"change-{subscription_id}-{_version(user)}-{total}{currency}-{interval}",
     )  # fmt: skip
-    money.apply_subscription(user, subscription, "amount changed by the member")
+    money.apply_subscription(user, subscription, cause)
     if subscription.pending_update:
         raise SupportRefused("change_declined")
     db.session.commit()
@@ -105,6 +166,10 @@ def delete_account(user: User) -> None:
     money records stay, anonymised). Stripe unreachable: nothing is deleted (GatewayError)."""
     if user.stripe_customer_id:
         get_gateway().delete_customer(user.stripe_customer_id)
+    # What they wrote when cancelling is theirs; the reason and outcome stay for the figures.
+    db.session.execute(
+        update(Cancellation).where(Cancellation.user_id == user.id).values(comment=None)
+    )
     accounts.delete_account(user)
 
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import AttemptStatus, Payment, PaymentAttempt, PaymentKind, PaymentStatus, User
 from ..payments import get_gateway
 from ..payments.gateway import Charge, Invoice
-from . import money, notices
+from . import gifts, money, notices
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +116,26 @@ def invoice_action_required(obj: dict, event_type: str) -> None:
 
 def _is_donation(intent: dict) -> bool:
     """Our one-time donations' payment intents, including those created while they were still
-    called gifts (their metadata keeps the old word)."""
+    called gifts (their metadata keeps the old word; gift memberships say `gifts.METADATA_KIND`)."""
     return (intent.get("metadata") or {}).get("kind") in (PaymentKind.DONATION, "gift")
+
+
+def gift_paid(obj: dict, event_type: str) -> None:
+    """A gift membership's payment intent succeeded: the gift follows its payment as Stripe has
+    it now (`gifts.sync_gift`). Its row is committed just after the intent is made: an event
+    arriving first waits, parked, like one for a customer not linked yet."""
+    _reader(obj)
+    gift = gifts.gift_for_intent(obj["id"])
+    if gift is None:
+        raise CustomerNotLinked(f"gift of payment intent {obj['id']} is not recorded yet")
+    gifts.sync_gift(gift)
 
 
 def donation_succeeded(obj: dict, event_type: str) -> None:
     """A one-time donation was paid (subscription payments arrive as invoice events instead)."""
+    if gifts.is_gift_intent(obj):
+        gift_paid(obj, event_type)
+        return
     if not _is_donation(obj):
         return
     user = _reader(obj)
@@ -137,7 +151,8 @@ def donation_succeeded(obj: dict, event_type: str) -> None:
 
 
 def donation_failed(obj: dict, event_type: str) -> None:
-    if not _is_donation(obj):
+    """A one-time payment (a donation's or a gift's) declined: its attempt counts the decline."""
+    if not (_is_donation(obj) or gifts.is_gift_intent(obj)):
         return
     _reader(obj)
     error = obj.get("last_payment_error") or {}
@@ -170,9 +185,10 @@ def _apply_charge(charge_id: str) -> None:
     charge = gateway.retrieve_charge(charge_id)
     payment = money.find_payment(payment_intent_id=charge.payment_intent_id, charge_id=charge.id)
     if payment is None:
-        payment = _payment_from_charge(charge)
+        payment = gifts.payment_from_charge(charge) or _payment_from_charge(charge)
     if payment is not None:
         money.apply_charge(payment, charge)
+        gifts.payment_changed(payment)
 
 
 def _payment_from_charge(charge: Charge) -> Payment | None:

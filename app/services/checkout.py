@@ -27,7 +27,7 @@ from ..models import (
 from ..payments import get_gateway
 from ..payments.gateway import GatewayError
 from ..payments.stripe_convert import intent_id_of
-from . import accounts, ledger, membership, money, notices
+from . import accounts, ledger, membership, money, notices, prompt_tests
 
 INTERVALS = {"monthly": "month", "annual": "year"}
 INCOMPLETE_WINDOW = timedelta(hours=23)
@@ -86,9 +86,11 @@ def charge_amount(amount: int, frequency: str, covers_fee: bool, currency: str) 
 def start_support(
     *, user: User | None, email: str | None, amount: int, frequency: str, covers_fee: bool,
     lang: str, ip: str | None, prompt_id: int | None = None, article_id: int | None = None,
+    variant_id: int | None = None,
 ) -> Checkout:  # fmt: skip
     """Create the subscription (or donation) at the provider, waiting for the reader to confirm it.
-    The prompt clicked and the article it was under stay on the attempt (and the membership)."""
+    The prompt clicked and the article it was under stay on the attempt (and the membership), and
+    the variant of the prompt's running test that the reader was shown, on the attempt."""
     currency = current_app.config["SUPPORT_CURRENCY"]
     check_amount(amount, frequency, currency)
     if user is None:
@@ -122,6 +124,7 @@ def start_support(
             key=uuid.uuid4().hex, user=user, kind=kind, amount=total, currency=currency,
             interval=interval, covers_fee=covers_fee, lang=lang, ip=ip, prompt_id=prompt_id,
             article_id=article_id if article_id and db.session.get(Article, article_id) else None,
+            variant_id=prompt_tests.attributed_variant(variant_id, prompt_id),
         )  # fmt: skip
         db.session.add(attempt)
         db.session.flush()
@@ -238,7 +241,7 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
             money.settle_attempt(attempt, AttemptStatus.SUCCEEDED)
         elif subscription.client_secret:
             intent = gateway.retrieve_payment_intent(intent_id_of(subscription.client_secret))
-    elif attempt.payment_intent_id:
+    elif attempt.payment_intent_id and attempt.kind == PaymentKind.DONATION:  # gifts: `gifts`
         intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
         if intent.status == "succeeded":
             payment = money.record_payment(
@@ -260,12 +263,37 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
     return "unpaid"
 
 
+def declined_first_payment(user: User) -> PaymentAttempt | None:
+    """The reader's first payment that was declined (or failed its 3-D Secure check) and left
+    their membership waiting: Stripe keeps the incomplete subscription, and the same payment can
+    be tried again, for 23 hours. None when the membership waits for anything else (a payment
+    still being confirmed) or does not wait."""
+    current = user.membership
+    if current is None or current.status != membership.Status.PENDING:
+        return None
+    if not current.subscription_id:
+        return None
+    attempt = db.session.scalar(
+        select(PaymentAttempt).where(
+            PaymentAttempt.user_id == user.id,
+            PaymentAttempt.subscription_id == current.subscription_id,
+        ).order_by(PaymentAttempt.id.desc()).limit(1)
+    )  # fmt: skip
+    return attempt if attempt is not None and attempt.status == AttemptStatus.FAILED else None
+
+
 def live_subscription(user: User) -> str | None:
     """The id of the subscription that gives the reader access, if any."""
     current = user.membership
     if current and current.subscription_id and current.paid_status in PAID_WITH_ACCESS:
         return current.subscription_id
     return None
+
+
+def too_many_declines(user: User, ip: str | None) -> bool:
+    """Declines from this reader or address lately are enough to pause new payments (card
+    testing); every one-time payment form asks this, as `start_support` does."""
+    return _recent_declines(user, ip) >= current_app.config["DECLINES_BEFORE_PAUSE"]
 
 
 def _recent_declines(user: User, ip: str | None) -> int:

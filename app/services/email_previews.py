@@ -1,5 +1,5 @@
-"""Every supporter email, rendered from sample data, so staff can read each one in both languages
-before any reader does.
+"""Every supporter email, and the emails about signing in, rendered from sample data, so staff can
+read each one in both languages before any reader does.
 
 The sample account, membership, payment and card are transient model objects, never added to the
 session: a preview writes nothing. Each kind is rendered with exactly the context its occasion in
@@ -17,6 +17,9 @@ from flask import current_app
 from ..currency import support_currency, unit
 from ..i18n import format_locale
 from ..models import (
+    AccountEmail,
+    Gift,
+    GiftState,
     Membership,
     MembershipStatus,
     NoticeKind,
@@ -27,7 +30,7 @@ from ..models import (
 )
 from ..payments.gateway import Card
 from ..urls import external_url
-from . import mail, notices, preferences, resume_links
+from . import gift_links, gifts, mail, notices, preferences, resume_links, sign_in_codes
 from .receipts import receipt_date, receipt_number
 
 SAMPLE_EMAIL = "reader@example.org"
@@ -54,7 +57,7 @@ class Sample:
 class Preview:
     """One email as the reader would receive it."""
 
-    kind: NoticeKind
+    kind: NoticeKind | AccountEmail
     lang: str
     subject: str
     text: str
@@ -102,6 +105,31 @@ def _donation_receipt_context(s: Sample) -> dict:  # notices.donation_received
         created_at=s.now, updated_at=s.now,
     )  # fmt: skip
     return _receipt(s, donation)
+
+
+def _sample_gift(s: Sample) -> Gift:
+    """Three months at five units a month, given to the sample reader today, with a message."""
+    arabic = s.lang == "ar"
+    return Gift(
+        key="0" * 32, giver_name="لينا" if arabic else "Lina", recipient_email=SAMPLE_EMAIL,
+        months=3, deliver_on=s.now.date(), lang=s.lang, amount=3 * _amount(),
+        currency=support_currency(), state=GiftState.SENT, payment_intent_id="pi_sample",
+        message="عيد ميلاد سعيد! اقرأ كل شيء." if arabic else "Happy birthday! Read everything.",
+    )  # fmt: skip
+
+
+def _gift_receipt_context(s: Sample) -> dict:  # notices.gift_receipt
+    gift = _sample_gift(s)
+    payment = Payment(
+        id=s.payment.id, kind=PaymentKind.GIFT, payment_intent_id="pi_sample", amount=gift.amount,
+        currency=gift.currency, interval=None, status=PaymentStatus.PAID, paid_at=s.now,
+        created_at=s.now, updated_at=s.now,
+    )  # fmt: skip
+    return {**_receipt(s, payment), "gift": gift}
+
+
+def _gift_received_context(s: Sample) -> dict:  # gifts.deliver_gift
+    return gifts.received_context(_sample_gift(s), gift_links.redeem_url("sample", s.lang))
 
 
 def _cancellation_context(s: Sample) -> dict:  # notices.membership_changed, now ending
@@ -163,17 +191,48 @@ SAMPLE_CONTEXTS: dict[NoticeKind, Callable[[Sample], dict]] = {
     NoticeKind.COMP_ENDED: lambda s: {},  # notices.comp_ended
     NoticeKind.RENEWAL_COMING: _renewal_coming_context,
     NoticeKind.CARD_EXPIRING: _card_expiring_context,
+    NoticeKind.GIFT_RECEIPT: _gift_receipt_context,
+    NoticeKind.GIFT_RECEIVED: _gift_received_context,
 }
 
 
-def kinds() -> list[NoticeKind]:
-    """The kinds that have a preview, in NoticeKind's order."""
-    return [kind for kind in NoticeKind if kind in SAMPLE_CONTEXTS]
+SAMPLE_CODE = "482915"
 
 
-def render_preview(kind: NoticeKind, lang: str, now: datetime | None = None) -> Preview:
-    """`kind`'s email to the sample reader in `lang`, as `notices` would write it."""
+def _sign_in_code_context(s: Sample) -> dict:  # sign_in_codes.request_code, an account's address
+    return sign_in_codes.email_for(SAMPLE_EMAIL, s.lang, SAMPLE_CODE)[1]
+
+
+def _sign_in_no_account_context(s: Sample) -> dict:  # the same, for an address without one
+    return sign_in_codes.email_for(SAMPLE_EMAIL, s.lang, None)[1]
+
+
+ACCOUNT_CONTEXTS: dict[AccountEmail, Callable[[Sample], dict]] = {
+    AccountEmail.SIGN_IN_CODE: _sign_in_code_context,
+    AccountEmail.SIGN_IN_NO_ACCOUNT: _sign_in_no_account_context,
+}
+
+
+def kinds() -> list[NoticeKind | AccountEmail]:
+    """The kinds that have a preview: NoticeKind's, then the sign-in emails."""
+    return [
+        *(kind for kind in NoticeKind if kind in SAMPLE_CONTEXTS),
+        *(kind for kind in AccountEmail if kind in ACCOUNT_CONTEXTS),
+    ]
+
+
+def kind_named(value: str) -> NoticeKind | AccountEmail | None:
+    """The kind whose templates are named `value`, if it has a preview."""
+    return next((kind for kind in kinds() if kind.value == value), None)
+
+
+def render_preview(
+    kind: NoticeKind | AccountEmail, lang: str, now: datetime | None = None
+) -> Preview:
+    """`kind`'s email to the sample reader in `lang`, as `notices` (or `sign_in_codes`) would
+    write it."""
     s = sample(lang, now)
-    context = {**notices.common_context(s.user, lang), **SAMPLE_CONTEXTS[kind](s)}
+    own = SAMPLE_CONTEXTS[kind](s) if isinstance(kind, NoticeKind) else ACCOUNT_CONTEXTS[kind](s)
+    context = {**notices.common_context(s.user, lang), **own}
     subject, text, html = mail.render_email(kind.value, lang, **context)
     return Preview(kind, lang, subject, text, html)

@@ -34,6 +34,8 @@ SUBJECTS = {
     "reset_password": _l("Reset your Enab Baladi password"),
     "change_email": _l("Confirm your new email address"),
     "set_password": _l("Set your Enab Baladi password"),
+    "sign_in_code": _l("Your code to sign in to Enab Baladi"),
+    "sign_in_no_account": _l("Signing in to Enab Baladi"),
     # A supporter's messages (services/notices.py), one per NoticeKind.
     "welcome": _l("Welcome, and thank you for supporting Enab Baladi"),
     "receipt": _l("Your Enab Baladi receipt"),
@@ -46,6 +48,8 @@ SUBJECTS = {
     "comp_ended": _l("Your complimentary Enab Baladi membership has ended"),
     "renewal_coming": _l("Your annual Enab Baladi membership renews in a week"),
     "card_expiring": _l("Your card expires before your next payment"),
+    "gift_receipt": _l("Thank you for your gift of Enab Baladi membership"),
+    "gift_received": _l("A gift for you: Enab Baladi membership"),
 }
 
 # Where each state may go: only a queued message is ever delivered, so a delivery job that runs

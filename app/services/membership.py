@@ -1,11 +1,11 @@
 """Membership: one status per reader, changed only by `apply`, and the perks it grants.
 
-Paid memberships project Stripe's newest subscription snapshot; complimentary grants are our own
-policy. Applying the same snapshot again changes nothing, and an older snapshot never overwrites a
+Paid memberships project Stripe's newest subscription snapshot; complimentary grants and periods
+paid outside Stripe (`offline_payments`) are our own policy. Applying the same snapshot again changes nothing, and an older snapshot never overwrites a
 newer one, so duplicate and out-of-order events end in the same state.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -16,7 +16,9 @@ from ..models import Membership, MembershipChange, MembershipStatus, User
 from . import notices
 
 Status = MembershipStatus
-PAID_WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
+# The statuses of a live subscription, the reader's one. A paused one is live too (active at
+# Stripe, collecting nothing for a while); what it gives is `perks_for`'s to say.
+PAID_WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE, Status.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class SubscriptionSnapshot:
     amount: int | None = None
     currency: str | None = None
     interval: str | None = None
+    # `pause_collection` set: until when (None: until unset), and the end of the period paid
+    # before it, when the subscription says (our pauses write it in its metadata).
+    collection_paused: bool = False
+    resumes_at: datetime | None = None
+    paid_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,16 @@ class CompRevoke:
     """The end of a complimentary membership."""
 
 
-Change = SubscriptionSnapshot | CompGrant | CompRevoke
+@dataclass(frozen=True)
+class OfflinePeriod:
+    """The period paid outside Stripe now in force, else the next, else the last (None, None:
+    none), from its first moment to its last; `offline_payments.offline_period` reckons it."""
+
+    starts: datetime | None
+    until: datetime | None
+
+
+Change = SubscriptionSnapshot | CompGrant | CompRevoke | OfflinePeriod
 
 
 @dataclass(frozen=True)
@@ -63,10 +79,15 @@ NO_PERKS = Perks()
 MEMBER_PERKS = Perks(member=True, ad_free=True, language_toggle=True, supporter_badge=True)
 
 
-def stripe_status(status: str, cancel_at_period_end: bool) -> Status:
-    """Our status for a Stripe subscription status (see DESIGN.md's table)."""
+def stripe_status(
+    status: str, cancel_at_period_end: bool, collection_paused: bool = False
+) -> Status:
+    """Our status for a Stripe subscription status (see DESIGN.md's table). An active one whose
+    collection is paused is our PAUSED; one also set to end is ENDING (it ends, paused or not)."""
     if status in ("trialing", "active"):
-        return Status.ENDING if cancel_at_period_end else Status.ACTIVE
+        if cancel_at_period_end:
+            return Status.ENDING
+        return Status.PAUSED if collection_paused else Status.ACTIVE
     return {
         "incomplete": Status.PENDING,
         "incomplete_expired": Status.NONE,
@@ -106,6 +127,8 @@ def apply(user: User, change: Change, cause: str, now: datetime | None = None) -
         membership.comp_granted, membership.comp_until = True, change.until
     elif isinstance(change, CompRevoke):
         membership.comp_until = now  # ended now: lapsed unless a subscription gives access
+    elif isinstance(change, OfflinePeriod):
+        membership.offline_from, membership.offline_until = change.starts, change.until
     membership.status = _resolve(membership, now)
     replanned = membership.status in PAID_WITH_ACCESS and _plan(membership) != plan_before
     if membership.status != before or replanned:
@@ -134,12 +157,17 @@ def _superseded(membership: Membership, snapshot: SubscriptionSnapshot) -> bool:
         membership.subscription_id is not None
         and snapshot.subscription_id != membership.subscription_id
         and membership.paid_status in PAID_WITH_ACCESS
-        and stripe_status(snapshot.status, snapshot.cancel_at_period_end) not in PAID_WITH_ACCESS
+        and _paid_status(snapshot) not in PAID_WITH_ACCESS
     )
 
 
+def _paid_status(snapshot: SubscriptionSnapshot) -> Status:
+    return stripe_status(snapshot.status, snapshot.cancel_at_period_end, snapshot.collection_paused)
+
+
 def _apply_snapshot(membership: Membership, snapshot: SubscriptionSnapshot) -> None:
-    paid = stripe_status(snapshot.status, snapshot.cancel_at_period_end)
+    paid = _paid_status(snapshot)
+    _apply_pause(membership, snapshot, paid)
     if paid == Status.PAST_DUE:
         if membership.paid_status != Status.PAST_DUE or membership.grace_until is None:
             membership.grace_until = _aware(snapshot.created) + grace_period()
@@ -156,17 +184,40 @@ def _apply_snapshot(membership: Membership, snapshot: SubscriptionSnapshot) -> N
         membership.interval = snapshot.interval
 
 
+def _apply_pause(membership: Membership, snapshot: SubscriptionSnapshot, paid: Status) -> None:
+    """While paused: when collection resumes, and until when the member has paid. The snapshot's
+    own `paid_until` decides; without one (a pause made in Stripe's dashboard) the paid period is
+    the one this membership was in when the pause was first seen."""
+    if paid != Status.PAUSED:
+        membership.paused_until = membership.paid_until = None
+        return
+    membership.paused_until = snapshot.resumes_at
+    if snapshot.paid_until is not None:
+        membership.paid_until = snapshot.paid_until
+    elif membership.paid_status != Status.PAUSED or membership.paid_until is None:
+        membership.paid_until = membership.current_period_end or snapshot.current_period_end
+
+
 def _resolve(membership: Membership, now: datetime) -> Status:
-    """A subscription with access wins, then a valid comp, then the subscription's own status."""
+    """A subscription with access wins, then a period paid outside Stripe, then a valid comp,
+    then the subscription's own status (lapsed for a reader whose only membership has ended)."""
     paid = membership.paid_status or Status.NONE
     if paid in PAID_WITH_ACCESS:
         return paid
-    if membership.comp_granted:
-        if _before(now, membership.comp_until):
-            return Status.COMPLIMENTARY
-        if paid == Status.NONE:
-            return Status.LAPSED
+    if in_offline_period(membership, now):
+        return Status.OFFLINE
+    if membership.comp_granted and _before(now, membership.comp_until):
+        return Status.COMPLIMENTARY
+    offline_ended = membership.offline_until is not None and _aware(membership.offline_until) < now
+    if paid == Status.NONE and (membership.comp_granted or offline_ended):
+        return Status.LAPSED
     return paid
+
+
+def in_offline_period(membership: Membership, now: datetime) -> bool:
+    """Whether `now` falls within the membership's period paid outside Stripe (both ends in)."""
+    starts, until = membership.offline_from, membership.offline_until
+    return starts is not None and until is not None and _aware(starts) <= now <= _aware(until)
 
 
 def grant_comp(user: User, until: datetime | None, cause: str) -> Membership:
@@ -202,6 +253,14 @@ def perks_for(user, now: datetime | None = None) -> Perks:
     if membership is None:
         return NO_PERKS
     now = now or datetime.now(UTC)
+    perks = _status_perks(membership, now)
+    if not perks.member and in_offline_period(membership, now):
+        # A period paid outside Stripe gives its perks whatever a subscription says meanwhile.
+        return replace(MEMBER_PERKS, update_card_notice=perks.update_card_notice)
+    return perks
+
+
+def _status_perks(membership: Membership, now: datetime) -> Perks:
     status = membership.status
     if status == Status.ACTIVE:
         return MEMBER_PERKS
@@ -213,6 +272,9 @@ def perks_for(user, now: datetime | None = None) -> Perks:
         return Perks(**{**base.__dict__, "update_card_notice": True})
     if status == Status.COMPLIMENTARY:
         return MEMBER_PERKS if _before(now, membership.comp_until) else NO_PERKS
+    if status == Status.PAUSED:
+        paid = membership.paid_until is not None and now < _aware(membership.paid_until)
+        return MEMBER_PERKS if paid else NO_PERKS
     return NO_PERKS
 
 

@@ -1,8 +1,12 @@
 """Supporter metrics for the staff dashboard: aggregates computed in SQL, exact in minor units.
 
 MRR counts monthly plans at their amount and annual plans at a twelfth (kept as an exact fraction
-until display), per currency; donations and complimentary memberships count nothing. A membership
-cancelled at period end counts until that end.
+until display), per currency; donations and complimentary memberships count nothing, nor do
+memberships paid outside Stripe (status offline: `offline_figures` counts that money, under its
+method). A membership cancelled at period end counts until that end. A paused membership (collection paused at Stripe)
+counts nothing in MRR nor among active supporters from the moment it is paused until collection
+resumes: it brings in nothing for that time. Pausing is not churn, resuming is not new or
+reactivated; a paused membership that ends is churned.
 
 The MRR history reads the same rule back from the membership history: each `MembershipChange`
 row holds the membership's status and plan after the change, so a membership stood as its newest
@@ -18,21 +22,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
     Membership,
-    MembershipChange,
-    MembershipStatus,
     Payment,
-    PaymentStatus,
     Refund,
 )
-
-Status = MembershipStatus
-WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
-PAID = PaymentStatus.PAID
+from . import history_figures, member_figures, money_figures
+from .measures import (
+    _BACK,
+    _CHURNED,
+    COLLECTED,
+    NEW,
+    PAID,
+    WITHDRAWN,
+    Status,
+    _movement,
+    month_of,
+    month_start,
+    month_starts,
+    paying,
+)
 
 
 @dataclass
@@ -51,13 +64,10 @@ class Overview:
     at_risk: dict[str, Fraction] = field(default_factory=dict)
     recovered: dict[str, int] = field(default_factory=dict)
     donations: dict[str, tuple[int, int]] = field(default_factory=dict)  # currency: (count, total)
+    gifts: dict[str, tuple[int, int]] = field(default_factory=dict)  # gift memberships, likewise
 
     def average_per_supporter(self, currency: str) -> Fraction | None:
         return self.mrr[currency] / self.active_supporters if self.active_supporters else None
-
-
-def month_start(moment: datetime) -> datetime:
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def overview(now: datetime | None = None) -> Overview:
@@ -77,62 +87,42 @@ def overview(now: datetime | None = None) -> Overview:
     result.failing, result.at_risk = _failing()
     result.recovered = _sum_by_currency(
         Payment.kind == "subscription", Payment.status == PAID, Payment.failure_code.is_not(None),
-        Payment.updated_at >= start,
+        Payment.updated_at >= start, _renewal(),
     )  # fmt: skip
     rows = db.session.execute(
-        select(Payment.currency, func.count(Payment.id), func.sum(Payment.amount))
-        .where(Payment.kind == "donation", Payment.status == PAID, Payment.created_at >= start)
-        .group_by(Payment.currency)
-    ).all()
-    result.donations = {currency: (count, int(total or 0)) for currency, count, total in rows}
+        select(Payment.kind, Payment.currency, func.count(Payment.id), func.sum(Payment.amount))
+        .where(Payment.kind.in_(("donation", "gift")), Payment.status == PAID,
+               Payment.created_at >= start)
+        .group_by(Payment.kind, Payment.currency)
+    ).all()  # fmt: skip
+    paid_once = {"donation": result.donations, "gift": result.gifts}  # neither counts in MRR
+    for kind, currency, count, total in rows:
+        paid_once[kind][currency] = (count, int(total or 0))
     return result
 
 
-def paying(now: datetime):
-    """Memberships that pay and count in MRR right now."""
-    return and_(
-        Membership.status.in_(WITH_ACCESS),
-        or_(Membership.status != Status.ENDING, Membership.current_period_end > now),
-    )
-
-
 def paying_totals(now: datetime) -> tuple[int, dict[str, Fraction]]:
-    """Paying supporters and MRR per currency, in one pass over the memberships."""
-    monthly = func.sum(case((Membership.interval == "month", Membership.amount), else_=0))
-    yearly = func.sum(case((Membership.interval == "year", Membership.amount), else_=0))
-    rows = db.session.execute(
-        select(Membership.currency, func.count(Membership.id), monthly, yearly)
-        .where(paying(now))
-        .group_by(Membership.currency)
-    ).all()
-    count = sum(row[1] for row in rows)
-    return count, {c: Fraction(int(m or 0)) + Fraction(int(y or 0), 12) for c, _, m, y in rows if c}
+    """Paying supporters and MRR per currency: the worker's sums of the memberships, put right for
+    those changed since (`member_figures`), else one pass over the memberships."""
+    rows = member_figures.paying_sums(now)
+    if rows is None:
+        rows = db.session.execute(
+            select(Membership.currency, Membership.interval, func.count(Membership.id),
+                   func.coalesce(func.sum(Membership.amount), 0))
+            .where(paying(now))
+            .group_by(Membership.currency, Membership.interval)
+        ).all()  # fmt: skip
+    mrr: dict[str, Fraction] = {}
+    for currency, interval, _, amount in rows:
+        if currency:
+            share = {"month": Fraction(int(amount)), "year": Fraction(int(amount), 12)}
+            mrr[currency] = mrr.get(currency, Fraction(0)) + share.get(interval, Fraction(0))
+    return sum(int(members) for _, _, members, _ in rows), mrr
 
 
 def mrr(now: datetime | None = None) -> dict[str, Fraction]:
     """Monthly recurring revenue per currency, in minor units (exact)."""
     return paying_totals(now or datetime.now(UTC))[1]
-
-
-NEW = (tuple(WITH_ACCESS), (Status.NONE, Status.PENDING))
-_CHURNED = ((Status.LAPSED,), tuple(WITH_ACCESS))
-_BACK = (tuple(WITH_ACCESS), (Status.LAPSED,))
-
-
-def _movement(kind, start: datetime, end: datetime | None = None, by=None):
-    """Memberships that moved (to, from) in [start, end), each counted once; grouped by `by` if given.
-    Each is a range scan of the (to_status, at) index."""
-    to, from_ = kind
-    change = MembershipChange
-    columns = [by] if by is not None else []
-    statement = select(*columns, func.count(func.distinct(change.membership_id))).where(
-        change.to_status.in_(to), change.from_status.in_(from_), change.at >= start
-    )
-    if end is not None:
-        statement = statement.where(change.at < end)
-    if by is not None:
-        return db.session.execute(statement.group_by(by)).all()
-    return int(db.session.scalar(statement) or 0)
 
 
 def _movements(start: datetime, end: datetime) -> tuple[int, int, int]:
@@ -152,22 +142,13 @@ def rolling_churn(active_now: int, now: datetime) -> tuple[int, Fraction | None]
     return churned, Fraction(churned, at_risk) if at_risk > 0 else None
 
 
-def net_amount():
-    """A payment's money kept: less what was refunded, nothing while a dispute has taken it."""
-    kept = Payment.amount - Payment.amount_refunded
-    return case((Payment.dispute_status.in_(WITHDRAWN), 0), else_=kept)
-
-
 def lifetime_value() -> dict[str, Fraction]:
     """Average lifetime value per currency: all subscription money kept (net of refunds and
     disputes) ÷ the supporters who ever paid a subscription in that currency. What supporters have
-    given so far, not a forecast."""
-    rows = db.session.execute(
-        select(Payment.currency, func.sum(net_amount()), func.count(func.distinct(Payment.user_id)))
-        .where(Payment.kind == "subscription", Payment.status.in_(COLLECTED))
-        .group_by(Payment.currency)
-    ).all()
-    return {currency: Fraction(int(total or 0), count) for currency, total, count in rows if count}
+    given so far, not a forecast. Summed per day and per reader by the worker (`money_figures`)."""
+    kept = money_figures.subscription_net()
+    return {currency: Fraction(kept.get(currency, 0), count)
+            for currency, count in money_figures.payer_counts().items() if count}  # fmt: skip
 
 
 def _failing() -> tuple[int, dict[str, Fraction]]:
@@ -182,6 +163,18 @@ def _failing() -> tuple[int, dict[str, Fraction]]:
     return count, {c: Fraction(int(m or 0)) + Fraction(int(y or 0), 12) for c, _, m, y in rows if c}
 
 
+def _renewal():
+    """The payment renews its subscription: one of the subscription's was paid before it. (A first
+    payment that went through after a decline recovers nothing: the membership only began.)"""
+    earlier = aliased(Payment)
+    return (
+        select(earlier.id)
+        .where(earlier.subscription_id == Payment.subscription_id, earlier.id != Payment.id,
+               earlier.paid_at < Payment.paid_at)
+        .exists()
+    )  # fmt: skip
+
+
 def _sum_by_currency(*conditions) -> dict[str, int]:
     rows = db.session.execute(
         select(Payment.currency, func.sum(Payment.amount))
@@ -191,25 +184,6 @@ def _sum_by_currency(*conditions) -> dict[str, int]:
     return {currency: int(total or 0) for currency, total in rows}
 
 
-def _week(column):
-    """The Monday starting the column's week, as text."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
-    return func.date(column, "-6 days", "weekday 1")
-
-
-def month_of(column):
-    """The first day of the column's month, as text (YYYY-MM-01)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("month", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-01", column)
-
-
-# Stripe's dispute statuses under which the disputed money has left the account.
-WITHDRAWN = ("needs_response", "under_review", "lost")
-COLLECTED = (PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED)
-
-
 def cash_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
     """(month, plan interval, currency, amount) of subscription money collected since `since`:
     each payment in the month Stripe charged it, less each refund in the month it was made and
@@ -217,35 +191,71 @@ def cash_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
     (themselves Stripe's newest snapshots), so the figures are the same whatever order the
     events came in."""
     subscription = Payment.kind == "subscription"
-    paid_month, refund_month, dispute_month = (
-        month_of(Payment.paid_at), month_of(Refund.created), month_of(Payment.disputed_at)
-    )  # fmt: skip
-    queries = [
-        select(paid_month, Payment.interval, Payment.currency, func.sum(Payment.amount))
-        .where(subscription, Payment.status.in_(COLLECTED), Payment.paid_at >= since)
-        .group_by(paid_month, Payment.interval, Payment.currency),
-        select(refund_month, Payment.interval, Payment.currency, -func.sum(Refund.amount))
-        .join(Payment, Refund.payment_id == Payment.id)
-        .where(subscription, Refund.status == "succeeded", Refund.created >= since)
-        .group_by(refund_month, Payment.interval, Payment.currency),
+    dispute_month = month_of(Payment.disputed_at)
+    disputed = (
         select(dispute_month, Payment.interval, Payment.currency,
                -func.sum(Payment.amount - Payment.amount_refunded))
         .where(subscription, Payment.dispute_status.in_(WITHDRAWN), Payment.disputed_at >= since)
-        .group_by(dispute_month, Payment.interval, Payment.currency),
-    ]  # fmt: skip
-    rows = []
-    for query in queries:
-        for month, interval, currency, total in db.session.execute(query):
-            if month and interval and total:
-                rows.append((date.fromisoformat(str(month)[:10]), interval, currency, int(total)))
+        .group_by(dispute_month, Payment.interval, Payment.currency)
+    )  # fmt: skip
+    rows = [*_paid_by_month(since), *_refunded_by_month(since)]
+    for month, interval, currency, total in db.session.execute(disputed):
+        if month and interval and total:
+            rows.append((_month(month), interval, currency, int(total)))
     return rows
 
 
-def month_starts(months: int, now: datetime) -> list[date]:
-    starts = [month_start(now)]
-    for _ in range(months - 1):
-        starts.insert(0, month_start(starts[0] - timedelta(days=1)))
-    return [start.date() for start in starts]
+def _from_midnight(since: datetime) -> bool:
+    """Whether `since` starts a UTC day: the day summaries (`money_figures`) can answer from it."""
+    return since.astimezone(UTC).time() == datetime.min.time()
+
+
+def _paid_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
+    """Subscription money charged since `since`, per month it was paid in, plan interval and
+    currency."""
+    if _from_midnight(since):
+        sums = money_figures.paid_by_month(since.astimezone(UTC).date())
+    else:
+        paid_month = month_of(Payment.paid_at)
+        query = (
+            select(paid_month, Payment.interval, Payment.currency, func.sum(Payment.amount))
+            .where(Payment.kind == "subscription", Payment.status.in_(COLLECTED),
+                   Payment.paid_at >= since)
+            .group_by(paid_month, Payment.interval, Payment.currency)
+        )  # fmt: skip
+        sums = [(_month(m), i, c, int(t or 0)) for m, i, c, t in db.session.execute(query) if m]
+    return _by_month(sums)
+
+
+def _refunded_by_month(since: datetime) -> list[tuple[date, str, str, int]]:
+    """Subscription refunds made since `since` (negative), per month made, interval, currency."""
+    if _from_midnight(since):
+        sums = [
+            (m, i, c, -amount)
+            for m, i, c, amount in money_figures.refunded_by_month(since.astimezone(UTC).date())
+        ]
+    else:
+        refund_month = month_of(Refund.created)
+        query = (
+            select(refund_month, Payment.interval, Payment.currency, -func.sum(Refund.amount))
+            .join(Payment, Refund.payment_id == Payment.id)
+            .where(Payment.kind == "subscription", Refund.status == "succeeded",
+                   Refund.created >= since)
+            .group_by(refund_month, Payment.interval, Payment.currency)
+        )  # fmt: skip
+        sums = [(_month(m), i, c, int(t or 0)) for m, i, c, t in db.session.execute(query) if m]
+    return _by_month(sums)
+
+
+def _by_month(sums) -> list[tuple[date, str, str, int]]:
+    totals: dict[tuple, int] = {}
+    for month, interval, currency, amount in sums:
+        totals[(month, interval, currency)] = totals.get((month, interval, currency), 0) + amount
+    return [(*key, total) for key, total in totals.items() if key[1] and total]
+
+
+def _month(value) -> date:
+    return date.fromisoformat(str(value)[:10])
 
 
 def cash_history(
@@ -279,8 +289,7 @@ def weekly_movements(weeks: int = 12, now: datetime | None = None) -> list[tuple
         hour=0, minute=0, second=0, microsecond=0
     )
     first = this_week - timedelta(weeks=weeks - 1)
-    week = _week(MembershipChange.at)
-    new = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(NEW, first, by=week)}
-    churned = {date.fromisoformat(str(w)[:10]): n for w, n in _movement(_CHURNED, first, by=week)}
     days = [(first + timedelta(weeks=index)).date() for index in range(weeks)]
+    # Past weeks as the worker counted them, the others from the history (`history_figures`).
+    new, churned = (history_figures.week_counts(kind, days, now) for kind in (NEW, _CHURNED))
     return [(day, int(new.get(day, 0)), int(churned.get(day, 0))) for day in days]

@@ -36,10 +36,12 @@ _COLLECTED = frozenset({PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatu
 PAYMENT_TRANSITIONS: dict[PaymentStatus | None, frozenset[PaymentStatus]] = {
     None: frozenset({PaymentStatus.FAILED}) | _COLLECTED,  # first recorded
     PaymentStatus.FAILED: _COLLECTED,  # a retry was paid (and may since be refunded or disputed)
-    # Partly refunded payments stay paid (with `amount_refunded`).
-    PaymentStatus.PAID: _COLLECTED,
+    # Partly refunded payments stay paid (with `amount_refunded`). Only an offline payment is ever
+    # voided (`offline_payments.void_offline_payment`): Stripe's money is refunded instead.
+    PaymentStatus.PAID: _COLLECTED | {PaymentStatus.VOIDED},
     PaymentStatus.REFUNDED: _COLLECTED,  # a refund that failed gives the money back
     PaymentStatus.DISPUTED: _COLLECTED,  # a dispute won or withdrawn
+    PaymentStatus.VOIDED: frozenset(),  # withdrawn for good
 }
 # Stripe's dispute statuses under which the money is not (or no longer) the outlet's.
 DISPUTE_OPEN_OR_LOST = ("warning_needs_response", "warning_under_review", "needs_response",
@@ -137,6 +139,8 @@ def snapshot_of(subscription: Subscription, at: datetime | None = None) -> Subsc
         created=at or datetime.now(UTC), cancel_at_period_end=subscription.cancel_at_period_end,
         current_period_end=subscription.current_period_end, amount=subscription.amount,
         currency=subscription.currency, interval=subscription.interval,
+        collection_paused=subscription.collection_paused,
+        resumes_at=subscription.pause_resumes_at, paid_until=subscription.paid_until,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..extensions import db
 from ..i18n import format_locale, text_direction
 from ..models import (
+    Gift,
     Membership,
     MembershipStatus,
     Notice,
@@ -40,7 +41,8 @@ from .receipts import receipt_number
 log = logging.getLogger(__name__)
 
 Status = MembershipStatus
-WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE)
+# A live subscription's statuses: leaving one of them ends the membership (a paused one too).
+WITH_ACCESS = (Status.ACTIVE, Status.ENDING, Status.PAST_DUE, Status.PAUSED)
 RENEWAL_NOTICE = timedelta(days=7)  # card networks expect notice of an annual renewal
 # The card is checked once or twice per period (a day missed is made up the next day).
 CARD_CHECK_FROM, CARD_CHECK_UNTIL = timedelta(days=6), timedelta(days=8)
@@ -91,6 +93,14 @@ def donation_received(user: User | None, payment: Payment) -> None:
         return
     _send(user, NoticeKind.DONATION_RECEIPT, str(payment.payment_intent_id), payment=payment,
           **_receipt(user, payment))  # fmt: skip
+
+
+def gift_receipt(user: User | None, payment: Payment, gift: Gift) -> None:
+    """A receipt for a gift membership, always, saying whom it is for and when they hear of it."""
+    if user is None or payment.kind != PaymentKind.GIFT or payment.status != PaymentStatus.PAID:
+        return
+    _send(user, NoticeKind.GIFT_RECEIPT, str(payment.payment_intent_id), payment=payment,
+          gift=gift, **_receipt(user, payment))  # fmt: skip
 
 
 def payment_failed(user: User, payment: Payment) -> None:

@@ -18,7 +18,7 @@ from ..models import (
     PaymentStatus,
     User,
 )
-from .metrics import month_of, month_start, month_starts
+from .measures import month_of, month_start, month_starts
 
 PER_PAGE = 50
 

@@ -1,4 +1,5 @@
-"""The support prompt: the active copy per language, its amount choices, and first-party counting."""
+"""The support prompt: the active copy per language, its amount choices and targeting rules, and
+first-party counting (per prompt, and per variant of a running test)."""
 
 import logging
 import time
@@ -15,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..currency import support_currency
 from ..extensions import cache, db
-from ..models import Prompt, PromptStat
+from ..models import Prompt, PromptStat, PromptTest, PromptTestStatus, PromptVariantStat, Section
+from ..models.prompts import COPY_FIELDS
 from ..pagecache import bump_content_version, content_version
 
 log = logging.getLogger(__name__)
@@ -26,9 +28,14 @@ FLUSHING_PREFIX = REDIS_KEY + ":flushing:"
 ABANDONED_FLUSH_SECONDS = 600
 
 
+class PromptLocked(ValueError):
+    """A prompt's copy cannot change while a test of it runs (its control would change too)."""
+
+
 @dataclass(frozen=True)
 class PromptView:
-    """What a page needs to show a prompt (plain data, safe to cache)."""
+    """What a page needs to show a prompt (plain data, safe to cache). A test's variants have the
+    same copy fields (services/prompt_tests.VariantView), so one template draws both."""
 
     id: int
     lang: str
@@ -36,6 +43,32 @@ class PromptView:
     cta: str
     monthly_amounts: tuple[int, ...]
     currency: str
+    frequency: str = "monthly"
+    highlighted_amount: int | None = None
+    article_count: bool = False
+    max_shows: int = 0
+    show_days: int = 0
+    dismiss_days: int = 0
+    section_ids: tuple[int, ...] = ()
+    testing: bool = False  # a test of it runs (services/prompt_tests.running_test has its variants)
+
+    @property
+    def highlighted(self) -> int:
+        """The amount drawn as the main button."""
+        if self.highlighted_amount in self.monthly_amounts:
+            return self.highlighted_amount  # type: ignore[return-value]
+        return self.monthly_amounts[0] if self.monthly_amounts else 0
+
+    def shows_in(self, section_id: int | None) -> bool:
+        """Whether the prompt goes on a page of this section (None: no section, as the home page
+        and tags): everywhere when staff chose no sections."""
+        return not self.section_ids or section_id in self.section_ids
+
+    @property
+    def rules(self) -> dict[str, int]:
+        """The rules the browser applies (app/static/js/prompt.js)."""
+        return {"max_shows": self.max_shows, "show_days": self.show_days,
+                "dismiss_days": self.dismiss_days}  # fmt: skip
 
 
 def get_active_prompt(lang: str) -> PromptView | None:
@@ -43,13 +76,20 @@ def get_active_prompt(lang: str) -> PromptView | None:
     key = f"prompt:{content_version()}:{lang}"
     view = cache.get(key)
     if view is None:
-        prompt = db.session.scalar(select(Prompt).where(Prompt.lang == lang, Prompt.active))
-        view = _view(prompt) if prompt else False
+        running = (
+            select(PromptTest.id)
+            .where(PromptTest.prompt_id == Prompt.id, PromptTest.status == PromptTestStatus.RUNNING)
+            .exists()
+        )
+        row = db.session.execute(
+            select(Prompt, running).where(Prompt.lang == lang, Prompt.active)
+        ).first()
+        view = _view(row[0], testing=bool(row[1])) if row else False
         cache.set(key, view)
     return view or None
 
 
-def _view(prompt: Prompt) -> PromptView:
+def _view(prompt: Prompt, testing: bool = False) -> PromptView:
     return PromptView(
         id=prompt.id,
         lang=prompt.lang,
@@ -57,6 +97,14 @@ def _view(prompt: Prompt) -> PromptView:
         cta=prompt.cta,
         monthly_amounts=tuple(prompt.monthly_amounts),
         currency=prompt.currency,
+        frequency=prompt.frequency or "monthly",
+        highlighted_amount=prompt.highlighted_amount,
+        article_count=bool(prompt.article_count),
+        max_shows=prompt.max_shows or 0,
+        show_days=prompt.show_days or 0,
+        dismiss_days=prompt.dismiss_days or 0,
+        section_ids=tuple(prompt.section_ids or ()),
+        testing=testing,
     )
 
 
@@ -76,17 +124,32 @@ def record_prompt_event(prompt_id: int, event: str, day: date | None = None) -> 
     """Count one impression or click; False when the prompt or event is unknown."""
     if event not in EVENTS or db.session.get(Prompt, prompt_id) is None:
         return False
+    return _count(PromptStat, prompt_id, event, day)
+
+
+def record_variant_event(variant_id: int, event: str, day: date | None = None) -> bool:
+    """Count one impression or click of a test's variant (the caller checked the variant runs)."""
+    if event not in EVENTS:
+        return False
+    return _count(PromptVariantStat, variant_id, event, day)
+
+
+# Redis hash fields: "<prompt id>:<day>:<event>", and "v<variant id>:<day>:<event>" for variants.
+_FIELD_PREFIX = {PromptStat: "", PromptVariantStat: "v"}
+
+
+def _count(table, row_id: int, event: str, day: date | None) -> bool:
     day = day or datetime.now(UTC).date()
     redis = _redis()
     try:
         if redis is not None:
-            redis.hincrby(REDIS_KEY, f"{prompt_id}:{day.isoformat()}:{event}", 1)
+            redis.hincrby(REDIS_KEY, f"{_FIELD_PREFIX[table]}{row_id}:{day.isoformat()}:{event}", 1)
         else:
-            _add_counts(prompt_id, day, {event: 1})
+            _add_counts(row_id, day, {event: 1}, table)
             db.session.commit()
     except (SQLAlchemyError, RedisError):  # a counter must never fail the page it counts
         db.session.rollback()
-        log.warning("prompt %s: %s not counted", prompt_id, event, exc_info=True)
+        log.warning("%s %s: %s not counted", table.__tablename__, row_id, event, exc_info=True)
         return False
     return True
 
@@ -120,22 +183,24 @@ def _drain(redis, key, now: float) -> int:
         return 0
     fields = redis.hgetall(own)
     for field, value in fields.items():
-        prompt_id, day, event = field.decode().split(":")
-        _add_counts(int(prompt_id), date.fromisoformat(day), {event: int(value)})
+        row_id, day, event = field.decode().split(":")
+        table = PromptVariantStat if row_id.startswith("v") else PromptStat
+        _add_counts(int(row_id.lstrip("v")), date.fromisoformat(day), {event: int(value)}, table)
     db.session.commit()
     redis.delete(own)
     return len(fields)
 
 
-def _add_counts(prompt_id: int, day: date, counts: dict[str, int]) -> None:
+def _add_counts(row_id: int, day: date, counts: dict[str, int], model=PromptStat) -> None:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = PromptStat.__table__
+    table = model.__table__
+    key = table.c.prompt_id if model is PromptStat else table.c.variant_id
     statement = insert(table).values(
-        prompt_id=prompt_id, day=day, impressions=counts.get("impressions", 0),
-        clicks=counts.get("clicks", 0),
+        {key.name: row_id, "day": day, "impressions": counts.get("impressions", 0),
+         "clicks": counts.get("clicks", 0)}
     )  # fmt: skip
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.prompt_id, table.c.day],
+        index_elements=[key, table.c.day],
         set_={event: table.c[event] + statement.excluded[event] for event in counts},
     )
     db.session.execute(statement)
@@ -195,13 +260,21 @@ def prompt_performance() -> list[PromptPerformance]:
 
 
 def save_prompt(prompt: Prompt | None, *, lang: str, name: str, lines: str, cta: str,
-                monthly_amounts: list[int], activate: bool) -> Prompt:  # fmt: skip
-    """Create or edit a prompt; activating it retires its language's other prompt."""
+                monthly_amounts: list[int], activate: bool, **settings) -> Prompt:  # fmt: skip
+    """Create or edit a prompt; activating it retires its language's other prompt. `settings`:
+    the rest of its copy (frequency, highlighted_amount, article_count) and its targeting rules
+    (max_shows, show_days, dismiss_days, section_ids). `PromptLocked` when the copy would change
+    while a test of the prompt runs."""
     if prompt is None:
         prompt = Prompt(lang=lang, currency=support_currency(), active=False)
         db.session.add(prompt)
-    prompt.lang, prompt.name, prompt.lines, prompt.cta = lang, name, lines, cta
-    prompt.monthly_amounts = monthly_amounts
+    copy = {"lines": lines, "cta": cta, "monthly_amounts": monthly_amounts}
+    copy |= {name: value for name, value in settings.items() if name in COPY_FIELDS}
+    if prompt.id and _changes_copy(prompt, copy) and _has_running_test(prompt):
+        raise PromptLocked(prompt.id)
+    prompt.lang, prompt.name = lang, name
+    for field, value in {**settings, **copy}.items():
+        setattr(prompt, field, value)
     db.session.flush()
     if activate:
         activate_prompt(prompt)
@@ -209,3 +282,23 @@ def save_prompt(prompt: Prompt | None, *, lang: str, name: str, lines: str, cta:
         db.session.commit()
         bump_content_version()
     return prompt
+
+
+def _changes_copy(prompt: Prompt, copy: dict) -> bool:
+    return any(getattr(prompt, field) != value for field, value in copy.items())
+
+
+def _has_running_test(prompt: Prompt) -> bool:
+    return db.session.scalar(
+        select(func.count(PromptTest.id)).where(
+            PromptTest.prompt_id == prompt.id, PromptTest.status == PromptTestStatus.RUNNING
+        )
+    ) > 0  # fmt: skip
+
+
+def section_choices() -> list[tuple[int, str, str]]:
+    """Every section as (id, name, language), for the prompt's "only in these sections" rule."""
+    rows = db.session.execute(
+        select(Section.id, Section.name, Section.lang).order_by(Section.lang, Section.name)
+    )
+    return [(section_id, name, lang) for section_id, name, lang in rows]

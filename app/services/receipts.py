@@ -2,6 +2,8 @@
 
 import logging
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import Payment, PaymentStatus, User
 from ..payments import get_gateway
@@ -20,12 +22,26 @@ def receipt_date(payment: Payment):
     return payment.paid_at or payment.created_at
 
 
+# Payments with no receipt: a charge that failed took nothing; an entry voided by staff was
+# recorded by mistake and was never the reader's.
+NO_RECEIPT = (PaymentStatus.FAILED, PaymentStatus.VOIDED)
+
+
 def receipt_payment(payment_id: int) -> Payment | None:
-    """The payment a receipt is for: a charge that was taken (failed ones have none)."""
+    """The payment a receipt is for: money that was taken."""
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status == PaymentStatus.FAILED:
+    if payment is None or payment.status in NO_RECEIPT:
         return None
     return payment
+
+
+def history_of(user: User) -> list[Payment]:
+    """The payments a reader sees in their history, newest first: all but voided entries."""
+    return list(db.session.scalars(
+        select(Payment)
+        .where(Payment.user_id == user.id, Payment.status != PaymentStatus.VOIDED)
+        .order_by(Payment.created_at.desc())
+    ))  # fmt: skip
 
 
 def receipt_payer(payment: Payment) -> User | None:

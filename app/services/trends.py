@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Article, Membership, MembershipChange, Payment, PaymentAttempt, Prompt
-from . import metrics
-from .metrics import COLLECTED, NEW, WITH_ACCESS, Status
+from ..models import Article, Membership, Prompt
+from . import history_figures, measures, member_figures, metrics, money_figures
+from .measures import _started, attributed_payments
 
 SOURCES_SHOWN = 10
 
@@ -32,39 +32,12 @@ class Standing:
 
 
 def _stood(moments: list[datetime]) -> list[tuple[int, dict[str, Fraction]]]:
-    """(paying supporters, MRR per currency) at each moment, read from the membership history in one
-    pass (a window over each membership's rows, then one conditional sum per moment)."""
-    change = MembershipChange
-    following = func.lead(change.at).over(
-        partition_by=change.membership_id, order_by=(change.at, change.id)
-    )
-    rows = select(
-        change.to_status, change.amount, change.currency, change.interval, change.period_end,
-        change.at, following.label("next_at"),
-    ).subquery()  # fmt: skip
-    ends_sooner = and_(
-        rows.c.to_status == Status.ENDING,
-        rows.c.period_end.is_not(None),
-        or_(rows.c.next_at.is_(None), rows.c.period_end < rows.c.next_at),
-    )
-    until = case((ends_sooner, rows.c.period_end), else_=rows.c.next_at)
-    columns = []
-    for moment in moments:
-        held = and_(rows.c.at <= moment, or_(until.is_(None), until > moment))
-        columns += [
-            func.sum(case((held, 1), else_=0)),
-            func.sum(case((held, func.coalesce(rows.c.amount, 0)), else_=0)),
-        ]
-    grouped = db.session.execute(
-        select(rows.c.currency, rows.c.interval, *columns)
-        .where(rows.c.to_status.in_(WITH_ACCESS))
-        .group_by(rows.c.currency, rows.c.interval)
-    ).all()
+    """(paying supporters, MRR per currency) at each moment (`stood_rows`), past month starts read
+    from the standings the worker stores (`history_figures.standings`)."""
     result: list[tuple[int, dict[str, Fraction]]] = []
-    for index in range(len(moments)):
+    for rows in history_figures.standings(moments):
         count, mrr = 0, {}  # type: tuple[int, dict[str, Fraction]]
-        for currency, interval, *sums in grouped:
-            members, total = int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0)
+        for currency, interval, members, total in rows:
             count += members
             if currency and members:
                 share = Fraction(total, 12) if interval == "year" else Fraction(total)
@@ -81,7 +54,7 @@ def mrr_history(months: int = 12, now: datetime | None = None) -> list[Standing]
     """Paying supporters and MRR at the end of each of the last `months` months, oldest first; the
     current month stands as it is now (the headline figures)."""
     now = now or datetime.now(UTC)
-    starts = metrics.month_starts(months, now)
+    starts = measures.month_starts(months, now)
     stood = [*_stood([_midnight(start) for start in starts[1:]]), metrics.paying_totals(now)]
     return [
         Standing(month, count, figures)
@@ -89,32 +62,28 @@ def mrr_history(months: int = 12, now: datetime | None = None) -> list[Standing]
     ]
 
 
-def _started():
-    """Each membership's first start (the first move to paying from none or pending)."""
-    change = MembershipChange
-    to, from_ = NEW
-    return (
-        select(change.membership_id, func.min(change.at).label("started"))
-        .where(change.to_status.in_(to), change.from_status.in_(from_))
-        .group_by(change.membership_id)
-        .subquery()
-    )
-
-
 def retention(months: int = 12, now: datetime | None = None) -> list[tuple[date, int, int]]:
     """(month, supporters who started in it, how many of them pay now) for the last `months`
-    months, oldest first. "Pay now" is the headline's rule (`metrics.paying`)."""
+    months, oldest first. "Pay now" is the headline's rule (`measures.paying`)."""
     now = now or datetime.now(UTC)
-    starts = metrics.month_starts(months, now)
-    started = _started()
-    month = metrics.month_of(started.c.started)
-    rows = db.session.execute(
-        select(month, func.count(), func.sum(case((metrics.paying(now), 1), else_=0)))
-        .join_from(started, Membership, Membership.id == started.c.membership_id)
-        .where(started.c.started >= _midnight(starts[0]))
-        .group_by(month)
-    ).all()
-    cohorts = {date.fromisoformat(str(m)[:10]): (int(n), int(still or 0)) for m, n, still in rows}
+    starts = measures.month_starts(months, now)
+    summed = member_figures.start_sums(now, "month")
+    if summed is None:
+        started = _started()
+        month = measures.month_of(started.c.started)
+        rows = db.session.execute(
+            select(month, func.count(), func.sum(case((measures.paying(now), 1), else_=0)))
+            .join_from(started, Membership, Membership.id == started.c.membership_id)
+            .where(started.c.started >= _midnight(starts[0]))
+            .group_by(month)
+        ).all()
+    else:  # the worker's sums per month first started (`member_figures`)
+        rows = [(month, n, still) for month, (n, still) in summed.items() if month >= starts[0]]
+    cohorts: dict[date, tuple[int, int]] = {}
+    for m, n, still in rows:
+        month_started = date.fromisoformat(str(m)[:10])
+        before = cohorts.get(month_started, (0, 0))
+        cohorts[month_started] = (before[0] + int(n), before[1] + int(still or 0))
     return [(start, *cohorts.get(start, (0, 0))) for start in starts]
 
 
@@ -129,19 +98,9 @@ class Source:
     revenue: dict[str, int]  # per currency, minor units, net of refunds and disputes
 
 
-def _revenue_by(attempt_column) -> dict[tuple[int | None, str], int]:
+def revenue_by_attempt(attempt_column) -> dict[tuple[int | None, str], int]:
     """Money kept from each subscription and donation, all time, by the attempt that started it."""
-    net = metrics.net_amount()
-    collected = Payment.status.in_(COLLECTED)
-    linked = [
-        select(attempt_column.label("source"), Payment.currency.label("currency"), net.label("net"))
-        .join(PaymentAttempt, PaymentAttempt.subscription_id == Payment.subscription_id)
-        .where(Payment.kind == "subscription", collected),
-        select(attempt_column, Payment.currency, net)
-        .join(PaymentAttempt, PaymentAttempt.payment_intent_id == Payment.payment_intent_id)
-        .where(Payment.kind == "donation", collected),
-    ]
-    money = union_all(*linked).subquery()
+    money = attributed_payments(attempt_column.label("source"))
     rows = db.session.execute(
         select(money.c.source, money.c.currency, func.sum(money.c.net))
         .group_by(money.c.source, money.c.currency)
@@ -149,18 +108,24 @@ def _revenue_by(attempt_column) -> dict[tuple[int | None, str], int]:
     return {(source, currency): int(total or 0) for source, currency, total in rows}
 
 
-def _sources(attempt_column, membership_column, names) -> list[Source]:
-    started = _started()
-    new: dict[int | None, int] = dict(
-        db.session.execute(  # type: ignore[arg-type]
+def _new_by(source: str, membership_column) -> dict[int | None, int]:
+    """Memberships that ever started paying, per the article or prompt they came from."""
+    summed = member_figures.start_sums(datetime.now(UTC), source)
+    if summed is None:
+        started = _started()
+        return dict(db.session.execute(  # type: ignore[arg-type]
             select(membership_column, func.count())
             .join_from(started, Membership, Membership.id == started.c.membership_id)
             .group_by(membership_column)
-        ).all()
-    )
+        ).all())  # fmt: skip
+    return {key: members for key, (members, _) in summed.items()}
+
+
+def _sources(source: str, membership_column, names) -> list[Source]:
+    new = _new_by(source, membership_column)
     revenue: dict[int | None, dict[str, int]] = {}
-    for (source, currency), total in _revenue_by(attempt_column).items():
-        revenue.setdefault(source, {})[currency] = total
+    for (key, currency), total in money_figures.revenue_by_source(source).items():
+        revenue.setdefault(key, {})[currency] = total
     ids = set(new) | set(revenue)
     ranked = sorted(
         ids, key=lambda i: (-int(new.get(i, 0)), -sum(revenue.get(i, {}).values()), i or 0)
@@ -183,7 +148,7 @@ def by_article() -> list[Source]:
         )
         return {i: (title, lang) for i, title, lang in rows}
 
-    return _sources(PaymentAttempt.article_id, Membership.article_id, titles)
+    return _sources("article", Membership.article_id, titles)
 
 
 def by_prompt() -> list[Source]:
@@ -195,4 +160,4 @@ def by_prompt() -> list[Source]:
         )
         return {i: (name, lang) for i, name, lang in rows}
 
-    return _sources(PaymentAttempt.prompt_id, Membership.prompt_id, names)
+    return _sources("prompt", Membership.prompt_id, names)

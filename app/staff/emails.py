@@ -4,7 +4,6 @@ from flask import Response, abort, current_app, render_template
 
 from ..auth import staff_required
 from ..i18n import languages, text_direction
-from ..models import NoticeKind
 from ..security import content_security_policy
 from ..services import email_previews
 from . import bp
@@ -17,13 +16,10 @@ EMAIL_POLICY = (
 
 
 def _preview(kind: str, msg_lang: str) -> email_previews.Preview:
-    try:
-        notice_kind = NoticeKind(kind)
-    except ValueError:
+    found = email_previews.kind_named(kind)
+    if found is None or msg_lang not in languages():
         abort(404)
-    if msg_lang not in languages():
-        abort(404)
-    return email_previews.render_preview(notice_kind, msg_lang)
+    return email_previews.render_preview(found, msg_lang)
 
 
 @bp.get("/<lang>/staff/emails")

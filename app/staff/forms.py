@@ -1,10 +1,14 @@
+from datetime import UTC, datetime
+
+from babel.numbers import get_currency_name
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     DateField,
     EmailField,
     RadioField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -14,46 +18,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from .. import currency as money_units
 from ..forms import Form
+from ..i18n import format_locale
+from ..labels import OFFLINE_METHOD_LABELS
+from ..models import OfflineMethod
+from ..services.offline_payments import last_day
 
 
 class GrantForm(Form):
     until = DateField(_l("Complimentary until"), validators=[DataRequired(_l("Choose a date."))])
     submit = SubmitField(_l("Grant a complimentary membership"))
-
-
-class PromptForm(Form):
-    lang = RadioField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")],
-                      validators=[DataRequired()])  # fmt: skip
-    name = StringField(_l("Name (for staff)"), validators=[DataRequired(), Length(max=200)])
-    lines = TextAreaField(_l("Words, one line each"), validators=[DataRequired(), Length(max=2000)])
-    cta = StringField(_l("Link text"), validators=[DataRequired(), Length(max=200)])
-    amounts = StringField(validators=[DataRequired(), Length(max=100)])  # label: see __init__
-    activate = BooleanField(_l("Make it the active prompt for its language"))
-    preview = SubmitField(_l("Preview"))
-    submit = SubmitField(_l("Save"))
-
-    def __init__(self, *args, currency: str | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.currency = currency or current_app.config["SUPPORT_CURRENCY"]
-        self.amounts.label.text = _l("Monthly amounts in %(currency)s, separated by commas",
-                                     currency=money_units.currency_name(self.currency))  # fmt: skip
-
-    def validate_amounts(self, field):
-        """One to five monthly amounts, each within the limits readers have (whole units typed)."""
-        values = [money_units.to_minor_units(part, self.currency)
-                  for part in field.data.split(",") if part.strip()]  # fmt: skip
-        if (
-            not values
-            or None in values
-            or len(values) > 5
-            or any(money_units.refusal(value, "monthly", self.currency) for value in values)
-        ):
-            raise ValidationError(_l(
-                "Give one to five amounts from %(minimum)s to %(maximum)s, e.g. 1, 5, 10.",
-                minimum=money_units.format_isolated(money_units.minimum_amount(self.currency), self.currency),
-                maximum=money_units.format_isolated(money_units.maximum_monthly(self.currency), self.currency),
-            ))  # fmt: skip
-        self.minor_amounts = values
 
 
 class StaffAccountForm(Form):
@@ -79,3 +52,101 @@ class SupporterFilterForm(Form):
     subscriptions = StringField(validators=[Optional()])
     source = StringField(validators=[Optional()])
     sort = StringField(validators=[Optional()])
+
+
+MOST_MONTHS = 36  # three years paid at once is the most a single entry covers
+
+
+def _whole_number(text: str) -> int | None:
+    """A positive whole number as typed, Arabic-Indic digits too ('٣' is 3); None otherwise."""
+    digits = str(text or "").strip().translate(money_units.ARABIC_DIGITS)
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
+class OfflinePaymentForm(Form):
+    """A payment received outside Stripe. The period is its first day and either its last day or
+    a number of months; `amount_minor` and `covers_until_day` hold what validation read."""
+
+    email = EmailField(_l("Reader's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    amount = StringField(_l("Amount received"), validators=[DataRequired()])
+    currency = SelectField(_l("Currency"), validators=[DataRequired()])
+    method = RadioField(_l("How it was paid"), validators=[DataRequired()],
+                        choices=[SelectChoice(m.value, label) for m, label in OFFLINE_METHOD_LABELS.items()])  # fmt: skip
+    reference = StringField(_l("Reference"), validators=[Length(max=255)])  # see validate_reference
+    received_on = DateField(_l("Received on"), validators=[DataRequired(_l("Choose a date."))])
+    covers_from = DateField(_l("Membership from"), validators=[DataRequired(_l("Choose a date."))])
+    covers_until = DateField(
+        _l("Membership until (the last day included)"), validators=[Optional()]
+    )
+    months = StringField(_l("Or a number of months"))  # see validate_months
+    note = TextAreaField(_l("Note for staff"), validators=[Optional(), Length(max=2000)])
+    language = RadioField(_l("Language of a new account"), default="ar",
+                          choices=[SelectChoice("ar", "العربية"), SelectChoice("en", "English")])  # fmt: skip
+    submit = SubmitField(_l("Record the payment"))
+
+    amount_minor: int | None = None
+    covers_until_day = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        support = current_app.config["SUPPORT_CURRENCY"].upper()
+        locale = format_locale()
+        codes = [support, *sorted(money_units.STRIPE_CURRENCIES - {support})]
+        self.currency.choices = [
+            SelectChoice(code, f"{code} · {get_currency_name(code, locale=locale)}")
+            for code in codes
+        ]
+        if not self.currency.data:
+            self.currency.data = support
+
+    def validate_amount(self, field):
+        currency = self.currency.data or ""
+        self.amount_minor = (
+            money_units.to_minor_units(field.data, currency)
+            if money_units.is_stripe_currency(currency) else None
+        )  # fmt: skip
+        if self.amount_minor is None:
+            example = (
+                money_units.plain(25 * money_units.unit(currency), currency) if currency else "25"
+            )
+            raise ValidationError(
+                _("Enter the amount as a number in %(currency)s, such as %(example)s.",
+                  currency=currency, example=example)
+            )  # fmt: skip
+
+    def validate_reference(self, field):
+        transfers = (OfflineMethod.BANK_TRANSFER.value, OfflineMethod.MONEY_TRANSFER.value)
+        if self.method.data in transfers and not (field.data or "").strip():
+            raise ValidationError(
+                _("A transfer has a reference: enter it as the receipt shows it.")
+            )
+
+    def validate_received_on(self, field):
+        if field.data and field.data > datetime.now(UTC).date():
+            raise ValidationError(_("A payment cannot have been received after today."))
+
+    def validate_months(self, field):
+        given_until, given_months = self.covers_until.data is not None, bool(field.data)
+        if given_until and given_months:
+            raise ValidationError(_("Give the last day or a number of months, not both."))
+        if not (given_until or given_months):
+            raise ValidationError(_("Give the last day or a number of months."))
+        if given_months:
+            months = _whole_number(field.data)
+            if months is None or not 1 <= months <= MOST_MONTHS:
+                raise ValidationError(
+                    _("Enter a whole number of months from 1 to %(most)s.", most=MOST_MONTHS)
+                )
+            if self.covers_from.data:
+                self.covers_until_day = last_day(self.covers_from.data, months)
+        else:
+            self.covers_until_day = self.covers_until.data
+
+    def validate_covers_until(self, field):
+        if field.data and self.covers_from.data and field.data < self.covers_from.data:
+            raise ValidationError(_("The last day comes before the first."))
+
+
+class VoidOfflinePaymentForm(Form):
+    reason = StringField(_l("Why it is voided"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Void this entry"))

@@ -6,7 +6,7 @@ from flask import render_template
 
 from ..auth import staff_required
 from ..services import gift_figures
-from ..services.metrics import month_start
+from ..services.measures import month_start
 from . import bp
 
 

@@ -19,7 +19,7 @@ from ..auth import staff_required
 from ..extensions import cache, db
 from ..i18n import format_locale, text_direction
 from ..models import MailState, OutboxMessage
-from ..services import audit, mail, metrics, trends
+from ..services import audit, mail, metrics, offline_figures, trends
 from . import bp, charts
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -44,33 +44,37 @@ def overview():
     return render_template(
         "staff/overview.html", figures=metrics.overview(), history=_history(),
         articles=trends.by_article(), prompts=trends.by_prompt(),
+        offline=offline_figures.this_month(), offline_members=offline_figures.members_now(),
+        offline_cash=offline_figures.cash_by_month(),
     )  # fmt: skip
 
 
-def _svg(name: str, currency: str) -> str:
+def _svg(name: str, currency: str, narrow: bool) -> str:
     rtl, locale, history = text_direction(g.lang) == "rtl", format_locale(g.lang), _history()
     if name == "mrr":
         months = [(standing.month, standing.mrr) for standing in history["mrr"]]
         return charts.mrr_chart(months, currency, _("MRR at the end of each month"), _("MRR"),
-                                rtl, locale)  # fmt: skip
+                                rtl, locale, narrow)  # fmt: skip
     if name == "cash":
         return charts.mrr_chart(history["cash"], currency, _("Cash collected from memberships, last 12 months"),
-                                _("Cash collected"), rtl, locale)  # fmt: skip
+                                _("Cash collected"), rtl, locale, narrow)  # fmt: skip
     if name == "movements":
         return charts.movements_chart(history["weeks"], _("New and churned supporters per week"),
-                                      _("New"), _("Churned"), rtl, locale)  # fmt: skip
+                                      _("New"), _("Churned"), rtl, locale, narrow)  # fmt: skip
     if name == "retention":
         return charts.retention_chart(history["retention"], _("Supporters by the month they started"),
-                                      _("Started"), _("Still supporting"), rtl, locale)  # fmt: skip
+                                      _("Started"), _("Still supporting"), rtl, locale, narrow)  # fmt: skip
     abort(404)
 
 
 @bp.get("/<lang>/staff/charts/<name>.svg")
 @staff_required
 def chart(name):
-    """The overview's charts as SVG images (an <img> runs no script; its own CSP allows its styles)."""
+    """The overview's charts as SVG images (an <img> runs no script; its own CSP allows its styles);
+    `?size=narrow`: the rendition for small screens."""
     currency = request.args.get("currency") or current_app.config["SUPPORT_CURRENCY"]
-    response = Response(_svg(name, currency), mimetype="image/svg+xml")
+    narrow = request.args.get("size") == "narrow"
+    response = Response(_svg(name, currency, narrow), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = CHART_POLICY
     response.headers["Cache-Control"] = "private, max-age=60"
     return response

@@ -1,6 +1,9 @@
 """Helpers the resource modules share: update diffs, list filters, amounts in messages."""
 
+import operator
 from typing import Any
+
+from ..forms import as_int
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 
@@ -34,6 +37,24 @@ def where(
         if wanted not in (None, ""):
             items = [item for item in items if item.get(field) == wanted]
     return items
+
+
+# https://docs.stripe.com/api/subscriptions/list#list_subscriptions-created (as on every list that
+# takes `created`): an exact timestamp, or a hash of gt, gte, lt and lte bounds.
+BOUNDS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def created_in(items: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """`items` whose `created` matches the `created` parameter, if one was given."""
+    created = params.get("created")
+    if isinstance(created, dict):
+        for name, compare in BOUNDS.items():
+            bound = as_int(created, name, f"created[{name}]")
+            if bound is not None:
+                items = [item for item in items if compare(item["created"], bound)]
+        return items
+    exact = as_int(params, "created")
+    return items if exact is None else [item for item in items if item["created"] == exact]
 
 
 def money(amount: int, currency: str) -> str:

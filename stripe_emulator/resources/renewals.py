@@ -78,7 +78,7 @@ def renew(store: Store, subscription_id: str, period_end: int) -> None:
     )
     store.emit("customer.subscription.updated", subscription, changes(before, subscription))
     lifecycle.schedule_renewal(store, subscription, end)
-    pause = subscription["pause_collection"]
+    pause = paused_at(subscription, period_end)
     # https://docs.stripe.com/billing/subscriptions/pause-payment: what each behavior does to
     # the invoices created while collection is paused.
     if pause and pause["behavior"] == "void":
@@ -98,6 +98,20 @@ def renew(store: Store, subscription_id: str, period_end: int) -> None:
             "finalize_invoice",
             invoice_id=invoice["id"],
         )
+
+
+def paused_at(subscription: dict[str, Any], moment: int) -> dict[str, Any] | None:
+    """The subscription's `pause_collection` if it applies to an invoice made at `moment`.
+
+    https://docs.stripe.com/billing/subscriptions/pause-payment: the pause holds for "all invoices
+    generated before the resumes_at date"; without `resumes_at` it lasts "until you unset
+    pause_collection". An invoice made at `resumes_at` itself is collected, whichever of the
+    renewal and the scheduled resume runs first at that second.
+    """
+    pause = subscription["pause_collection"]
+    if pause and pause["resumes_at"] is not None and moment >= pause["resumes_at"]:
+        return None
+    return pause
 
 
 @handler("finalize_invoice")

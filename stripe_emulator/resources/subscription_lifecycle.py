@@ -145,7 +145,13 @@ def expire_pending_update(store: Store, subscription_id: str, expires_at: int) -
 
 @handler("resume_collection")
 def resume_collection(store: Store, subscription_id: str, resumes_at: int) -> None:
-    """pause_collection.resumes_at reached: collection resumes (customer.subscription.updated)."""
+    """pause_collection.resumes_at reached: collection resumes, `pause_collection` is null again
+    (customer.subscription.updated, the pause in its previous attributes).
+
+    https://docs.stripe.com/api/subscriptions/object#subscription_object-pause_collection-resumes_at:
+    "The time after which the subscription will resume collecting payments." A pause changed or
+    unset since this was scheduled is left alone.
+    """
     subscription = store.find("subscription", subscription_id)
     pause = subscription and subscription["pause_collection"]
     if not pause or pause["resumes_at"] != resumes_at or subscription["status"] in ENDED:

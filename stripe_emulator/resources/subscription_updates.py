@@ -100,6 +100,10 @@ def _simple_fields(
             "cancellation_requested" if cancel else None
         )
     if "pause_collection" in params:
+        # https://docs.stripe.com/api/subscriptions/update#update_subscription-pause_collection:
+        # "the subscription status will be unchanged"; an empty value unsets the pause
+        # (https://docs.stripe.com/billing/subscriptions/pause-payment: paused "until you unset
+        # pause_collection"). Each update sets the whole hash, `resumes_at` included.
         pause = params["pause_collection"]
         if pause in ("", None):
             subscription["pause_collection"] = None

@@ -15,6 +15,7 @@ from ..render import page
 from ..routing import Request, route
 from ..store import Store
 from . import billing, catalog, collection, invoices, payment_methods, renewals
+from .common import created_in, where
 from .subscription_lifecycle import ENDED, schedule, schedule_renewal
 
 # The items[] parameters of create and update (an item's price, or an inline price_data).
@@ -150,7 +151,8 @@ def create(store: Store, request: Request) -> dict[str, Any]:
         params.get("payment_settings") if isinstance(params.get("payment_settings"), dict) else {}
     )
     save = choice(settings, "save_default_payment_method", ("off", "on_subscription"), "off")
-    snapshot = store.snapshot()
+    # Only error_if_incomplete undoes the creation; copying the whole state costs time as it grows.
+    snapshot = store.snapshot() if behavior == "error_if_incomplete" else None
     now = store.now(customer["id"])
     price = item_price(store, items[0], "items[0]", now)
     default = payment_methods.attached(
@@ -246,7 +248,8 @@ def create(store: Store, request: Request) -> dict[str, Any]:
                 "Payment for this subscription requires additional user action before it can "
                 "be completed successfully.",
             )
-            store.restore(snapshot)
+            if snapshot is not None:
+                store.restore(snapshot)
             raise error
     subscription["_announced"] = True
     store.emit("customer.subscription.created", subscription)
@@ -262,24 +265,39 @@ def retrieve(store: Store, request: Request, subscription_id: str) -> dict[str, 
     return store.public(store.get("subscription", subscription_id))
 
 
+# https://docs.stripe.com/api/subscriptions/list: the parameters the list takes (those the emulator
+# implements; others answer parameter_unknown rather than being ignored), and the values of `status`.
+LIST = {"customer", "price", "test_clock", "status", "collection_method", "limit", "starting_after",
+        "ending_before", "expand", "created", "created.gt", "created.gte", "created.lt",
+        "created.lte"}  # fmt: skip
+LIST_STATUSES = ("active", "all", "canceled", "ended", "incomplete", "incomplete_expired",
+                 "past_due", "paused", "trialing", "unpaid")  # fmt: skip
+
+
 @route("GET", "/v1/subscriptions")
 def list_subscriptions(store: Store, request: Request) -> dict[str, Any]:
-    """Subscriptions, newest first; canceled ones only with status=canceled or all.
+    """Subscriptions, newest first, a page at a time (render.page: limit 1-100, default 10,
+    starting_after / ending_before, has_more), `expand[]` as `data.customer`.
 
-    https://docs.stripe.com/api/subscriptions/list#list_subscriptions-status
+    https://docs.stripe.com/api/subscriptions/list#list_subscriptions-status: "Passing in a value
+    of canceled will return all canceled subscriptions, including those belonging to deleted
+    customers. Pass ended to find subscriptions that are canceled and subscriptions that are
+    expired due to incomplete payment. Passing in a value of all will return subscriptions of all
+    statuses. If no value is supplied, all subscriptions that have not been canceled are returned."
+    Subscriptions of deleted customers stay listed: deleting a customer cancels them (customers).
     """
     params = request.params
+    check_known(params, LIST)
     items = store.live("subscription")
-    status = params.get("status")
+    status = choice(params, "status", LIST_STATUSES, None)
     if status == "ended":
         items = [s for s in items if s["status"] in ENDED]
     elif status and status != "all":
         items = [s for s in items if s["status"] == status]
     elif not status:
         items = [s for s in items if s["status"] != "canceled"]
-    for field in ("customer", "test_clock"):
-        if params.get(field):
-            items = [s for s in items if s[field] == params[field]]
+    items = where(items, params, "customer", "test_clock", "collection_method")
     if params.get("price"):
         items = [s for s in items if s["items"]["data"][0]["price"]["id"] == params["price"]]
+    items = created_in(items, params)
     return page(store, items, params, "/v1/subscriptions")

@@ -256,3 +256,33 @@ def test_account_page_shows_the_membership(client, make_user, auth):
     assert "reader@example.org" in html
     assert user.membership.status == MembershipStatus.ACTIVE
     assert "5 US$ شهريًا" in page_text(html)  # the plan, formatted for Arabic
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_declined_first_payment_is_named_on_the_account_with_a_way_to_try_again(
+    client, stripe_emulator, make_user, auth, lang
+):
+    """While the first payment waits, the account says it is being confirmed; once declined, it
+    says the payment did not go through and links back to the same payment, which then pays."""
+    from html import unescape
+
+    from tests.paying import DECLINED, pay, start
+
+    reader = make_user()
+    auth.login()
+    pay_url = start(client, lang=lang).headers["Location"]
+    waiting = page_text(client.get(f"/{lang}/account"))
+    confirming = {"en": "Payment being confirmed", "ar": "جارٍ تأكيد الدفع"}[lang]
+    assert confirming in waiting, waiting
+    pay(client, stripe_emulator, pay_url, DECLINED)
+    client.deliver_webhooks()  # Stripe's events about the decline
+    assert reader.membership.status == MembershipStatus.PENDING
+    html = client.get(f"/{lang}/account").get_data(as_text=True)
+    declined = {"en": "Your payment did not go through", "ar": "لم تتم عملية الدفع"}[lang]
+    assert declined in page_text(html) and confirming not in page_text(html)
+    retry = re.search(r'href="([^"]*/support/pay/[^"]+)"', html)
+    assert retry and retry.group(1).split("?")[0] == pay_url.split("?")[0]
+    assert pay(client, stripe_emulator, unescape(retry.group(1))).response.status_code == 200
+    db.session.refresh(reader.membership)
+    assert reader.membership.status == MembershipStatus.ACTIVE
+    assert declined not in page_text(client.get(f"/{lang}/account"))

@@ -199,10 +199,11 @@ def test_a_new_email_gets_an_account_and_a_set_password_link(client, stripe_emul
 
 
 def test_an_email_with_an_account_must_sign_in_first(client, make_user):
-    """A signed-out reader giving an email that has an account is sent to sign in."""
+    """A signed-out reader giving an email that has an account is sent a code to sign in with
+    (tests/billing/test_support_sign_in.py follows it to the payment)."""
     make_user("known@example.org")
     response = start(client, email="known@example.org")
-    assert response.headers["Location"].startswith("/en/login")
+    assert response.headers["Location"] == "/en/sign-in/email/code"
     assert db.session.scalar(select(func.count(PaymentAttempt.id))) == 0
 
 

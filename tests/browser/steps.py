@@ -5,9 +5,11 @@ serves both languages; the words a reader must see are checked against `TEXT`. (
 3-D Secure page is Stripe's stand-in, in English only.)
 """
 
+import contextlib
 import json
 import re
 import secrets
+import sqlite3
 import time
 import urllib.error
 import urllib.parse
@@ -464,3 +466,25 @@ def wait_for_the_account_after_paying(page, lang: str) -> None:
     """Back from paying the open invoice: the account page (after a moment of "processing", which
     refreshes itself, when Stripe is slow to confirm)."""
     page.wait_for_url(f"**/{lang}/account", timeout=PAYMENT_SETTLED_WITHIN_MS)
+
+
+# Emails: the server keeps them in its outbox table (no mail server), where a reader's inbox is read.
+
+
+def last_email(site, address: str) -> dict:
+    """The newest message the server wrote to `address` (subject, body, language)."""
+    database = site.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        row = connection.execute(
+            'SELECT subject, body, lang FROM outbox WHERE "to" = ? ORDER BY id DESC LIMIT 1',
+            (address,),
+        ).fetchone()
+    assert row is not None, f"no email to {address}"
+    return dict(zip(("subject", "body", "lang"), row, strict=True))
+
+
+def emailed_sign_in_code(site, address: str) -> str:
+    """The 6-digit code of the newest sign-in email to `address` (on a line of its own)."""
+    found = re.search(r"^\s+(\d{6})\s*$", last_email(site, address)["body"], re.M)
+    assert found, "no sign-in code in the email"
+    return found.group(1)

@@ -134,7 +134,11 @@ def test_a_reader_becomes_a_member_and_manages_their_support(
     expect(membership).to_contain_text(text["five_a_month"])
     shots(page, "account-changed")
     assert staff_mrr(staff_page, lang) == mrr_before + 500, "MRR after changing $1 to $5 a month"
-    page.locator("form[action$='/account/support/cancel'] button").click()
+    # Cancelling asks why (optional); "Cancel my membership" goes at once.
+    page.locator("a[href$='/account/support/cancel']").click()
+    page.wait_for_url(f"**/{lang}/account/support/cancel")
+    shots(page, "cancel-why")
+    page.locator("input[type=submit][name=leave]").click()
     page.wait_for_url(f"**/{lang}/account")
     expect(membership).to_contain_text(text["ending"])
     expect(page.locator("form[action$='/account/support/resume'] button")).to_be_visible()

@@ -1,6 +1,7 @@
 """The overview's charts in both languages, with a year of demo supporters: every chart draws, counts
 have whole-number ticks on the value axis, and the new-against-churned chart's date labels stand
-apart (screenshots of the page and of each chart go to test-artifacts/browser/)."""
+apart; at 360 px each chart's narrow rendition shows, its text still 11 px or more (screenshots of
+the page and of each chart go to test-artifacts/browser/)."""
 
 import itertools
 import math
@@ -8,12 +9,28 @@ import re
 
 import pytest
 
-from .conftest import _flask
+from .conftest import HEIGHT, NARROW, _flask
 
 pytestmark = [pytest.mark.own_app, pytest.mark.browser]
 
 CHARTS = ("mrr", "cash", "movements", "retention")
 COUNT_CHARTS = ("movements", "retention")
+MIN_TEXT_PX = 11
+# The x axis's shown labels: text, left and right edges, height, rotation, the tick's x.
+X_LABELS = (
+    "[...document.querySelectorAll('.axis.x text')]"
+    ".filter(t => getComputedStyle(t).display !== 'none' && t.textContent.trim())"
+    ".map(t => { const r = t.getBoundingClientRect(), b = t.getBBox();"
+    " const turn = /rotate\\(([-0-9.]+)/.exec(t.getAttribute('transform') || '');"
+    " return [t.textContent, r.left, r.right, b.height, turn ? +turn[1] : 0,"
+    " t.x.baseVal[0].value]; })"
+)
+# Every shown text of an SVG document and its font size, in the SVG's own units.
+TEXT_SIZES = (
+    "[...document.querySelectorAll('text')]"
+    ".filter(t => getComputedStyle(t).display !== 'none' && t.textContent.trim())"
+    ".map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize)])"
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,16 +81,49 @@ def test_the_overview_charts_are_readable(seeded, staff_context, shots, lang):
             if name in COUNT_CHARTS:
                 assert all(re.fullmatch(r"[\d,٬]+", tick) for tick in ticks), (name, ticks)
                 assert int(ticks[-1].replace(",", "").replace("٬", "")) > 1, (name, ticks)
-            labels = page.evaluate(
-                "[...document.querySelectorAll('.axis.x text')]"
-                ".filter(t => getComputedStyle(t).display !== 'none' && t.textContent.trim())"
-                ".map(t => { const r = t.getBoundingClientRect(), b = t.getBBox();"
-                " const turn = /rotate\\(([-0-9.]+)/.exec(t.getAttribute('transform') || '');"
-                " return [t.textContent, r.left, r.right, b.height, turn ? +turn[1] : 0,"
-                " t.x.baseVal[0].value]; })"
-            )
+            labels = page.evaluate(X_LABELS)
             assert len(labels) >= 6, (name, labels)
             for first, second in itertools.pairwise(labels):
                 assert apart(first, second), f"{name} ({lang}): '{first[0]}' overlaps '{second[0]}'"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_charts_read_at_360_px(seeded, staff_context, shots, lang):
+    """At 360 px the overview shows each chart's narrow rendition, every text of it 11 px or more as
+    shown, its date labels apart and whole; the page does not scroll sideways."""
+    page = staff_context.new_page()
+    shots.folder.mkdir(parents=True, exist_ok=True)
+    try:
+        page.set_viewport_size({"width": NARROW, "height": HEIGHT})
+        page.goto(f"/{lang}/staff/")
+        page.wait_for_function(
+            "[...document.querySelectorAll('main figure.chart img')]"
+            ".every(img => img.complete && img.naturalWidth > 0)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW
+        shown = page.eval_on_selector_all(
+            "main figure.chart img",
+            "imgs => imgs.map(img => [img.currentSrc, img.getBoundingClientRect().width])",
+        )
+        assert len(shown) == len(CHARTS)
+        for (src, width), name in zip(shown, CHARTS, strict=True):
+            assert f"/charts/{name}.svg" in src and "size=narrow" in src, (name, src)
+            page.goto(src)
+            scale = width / page.evaluate("document.documentElement.viewBox.baseVal.width")
+            sizes = page.evaluate(TEXT_SIZES)
+            assert len(sizes) >= 6, (name, sizes)
+            text, size = min(sizes, key=lambda found: found[1])
+            assert size * scale >= MIN_TEXT_PX, (
+                f"{name} ({lang}) at {NARROW} px: '{text}' is {size * scale:.1f} px"
+            )
+            labels = page.evaluate(X_LABELS)
+            assert len(labels) >= 3, (name, labels)
+            edge = page.evaluate("window.innerWidth")  # the SVG spans the window
+            assert all(left >= 0 and right <= edge for _, left, right, *_ in labels), (name, labels)
+            for first, second in itertools.pairwise(labels):
+                assert apart(first, second), f"{name} ({lang}): '{first[0]}' overlaps '{second[0]}'"
+            page.screenshot(path=str(shots.folder / f"chart-{name}-{lang}-{NARROW}.png"))
     finally:
         page.close()

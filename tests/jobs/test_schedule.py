@@ -96,3 +96,23 @@ def test_failed_events_are_tried_again_later(post, stripe_side, stripe_emulator,
     assert schedule.retry_webhook_events().startswith("1 of 1 failed events applied")
     assert ledger.apply_event(paid.id).outcome == "duplicate"
     assert revenue() == 100
+
+
+def test_periods_paid_outside_stripe_end_by_the_hourly_job(make_user):
+    """An offline period that ended is settled by the job: the membership lapses."""
+    from app.models import OfflineMethod, Role, User
+    from app.services import offline_payments
+
+    staff = make_user("staff@example.org", role=Role.STAFF)
+    now = datetime.now(UTC)
+    entry = offline_payments.OfflineEntry(
+        email="qari@example.org", amount=1000, currency="usd", method=OfflineMethod.CASH,
+        covers_from=(now - timedelta(days=40)).date(), covers_until=(now - timedelta(days=2)).date(),
+        received_on=(now - timedelta(days=40)).date(),
+    )  # fmt: skip
+    payment, _ = offline_payments.record_offline_payment(staff, entry, now=now - timedelta(days=30))
+    db.session.commit()
+    reader = db.session.get(User, payment.user_id)
+    assert reader.membership.status == MembershipStatus.OFFLINE
+    assert schedule.settle_offline_periods() == "1"
+    assert reader.membership.status == MembershipStatus.LAPSED

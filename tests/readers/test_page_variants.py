@@ -1,8 +1,10 @@
 """Signed-in readers' pages: a cached variant per perks, each reader's own parts filled in."""
 
+import itertools
 import re
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from app.extensions import db
 from app.models import Article, ReadingMode, Role
@@ -136,3 +138,66 @@ def test_a_variant_cannot_show_what_it_is_not_keyed_by():
     assert not reader.is_anonymous
     with pytest.raises(PersonalData):
         _ = reader.email
+
+
+def test_a_signed_out_everywhere_session_gets_the_signed_out_page(signed_in):
+    """Once the account's session version moves (sign-out everywhere, a new password), the old
+    session cookie no longer reaches a member's page."""
+    user, client = signed_in("member@example.org")
+    assert "Sign out" in client.get(URL).get_data(as_text=True)
+    user.session_version += 1
+    db.session.commit()
+    html = client.get(URL).get_data(as_text=True)
+    assert "Sign out" not in html and "data-ad-slot" in html
+
+
+def test_a_remember_cookie_alone_signs_the_member_in(app, stripe_emulator, make_user):
+    """Without a session, the remember cookie signs the member in on a page variant too."""
+    user = make_user("member@example.org")
+    membership.grant_comp(user, None, "test")
+    db.session.commit()
+    device = app.test_client()
+    Auth(device).login("member@example.org", remember=True)
+    fresh = app.test_client()
+    fresh.emulator = stripe_emulator
+    fresh.set_cookie("remember_token", device.get_cookie("remember_token").value)
+    html = fresh.get(URL).get_data(as_text=True)
+    assert "Sign out" in html and "data-ad-slot" not in html
+
+
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """Every signature made is a second later than the one before."""
+    seconds = itertools.count(1_800_000_000)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+
+
+def test_a_sessions_token_is_signed_once_and_works(signed_in, ticking_clock):
+    """Every page of a session carries the same signed CSRF token, which the forms accept; a new
+    sign-in gets another."""
+    _, client = signed_in("member@example.org")
+    first, second = (tokens(client.get(URL).get_data(as_text=True)) for _ in range(2))
+    assert first == second and len(first) == 1
+    assert client.post("/en/logout", data={"csrf_token": first.pop()}).status_code == 302
+    Auth(client).login("member@example.org")
+    assert tokens(client.get(URL).get_data(as_text=True)) != second
+
+
+def test_with_expiring_tokens_each_page_signs_its_own(app, signed_in, ticking_clock, monkeypatch):
+    """With WTF_CSRF_TIME_LIMIT set, no signed token is kept: each page's is signed when served."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    _, client = signed_in("member@example.org")
+    first, second = (tokens(client.get(URL).get_data(as_text=True)) for _ in range(2))
+    assert first != second and len(first) == len(second) == 1
+
+
+def test_no_cacheable_page_has_a_rate_limit(app):
+    """The limiter skips cacheable pages (pagecache), so none may carry a limit of its own."""
+    from flask_limiter.util import get_qualified_name
+
+    from app.extensions import limiter
+
+    cacheable = [view for view in app.view_functions.values() if getattr(view, "page_cacheable", 0)]
+    assert cacheable, "the reader pages are marked cacheable"
+    limited = {get_qualified_name(view) for view in cacheable} & limiter._marked_for_limiting
+    assert not limited, f"{limited}: a limit there would never be counted"

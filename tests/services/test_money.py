@@ -26,6 +26,7 @@ PAYMENT_MOVES = {
     (None, P.FAILED), *((None, to) for to in COLLECTED),
     *((P.FAILED, to) for to in COLLECTED),
     *((before, to) for before in COLLECTED for to in COLLECTED if before != to),
+    (P.PAID, P.VOIDED),  # an offline payment recorded by mistake, withdrawn for good
 }  # fmt: skip
 ATTEMPT_MOVES = {
     (A.STARTED, A.SUCCEEDED), (A.STARTED, A.FAILED), (A.STARTED, A.EXPIRED),

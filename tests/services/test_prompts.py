@@ -61,12 +61,14 @@ def test_only_one_active_prompt_per_language():
 
 
 def test_the_beacon_counts_an_impression(client):
-    """POST /beacon counts without CSRF, cookie or cached page, and refuses junk."""
+    """POST /beacon counts without CSRF, cookie or cached page, and refuses junk (no prompt, or
+    no page-view id)."""
     prompt_id = en_prompt().id
-    response = client.post("/beacon", data={"prompt": prompt_id})
+    response = client.post("/beacon", data={"prompt": prompt_id, "view": "ab" * 16})
     assert response.status_code == 204
     assert "Set-Cookie" not in response.headers
-    assert client.post("/beacon", data={"prompt": "x"}).status_code == 400
+    assert client.post("/beacon", data={"prompt": "x", "view": "cd" * 16}).status_code == 400
+    assert client.post("/beacon", data={"prompt": prompt_id}).status_code == 400
     pixel = client.get(f"/beacon/{prompt_id}.gif")
     assert pixel.headers["Content-Type"] == "image/gif"
     rows = db.session.scalars(select(PromptStat).where(PromptStat.prompt_id == prompt_id)).all()
@@ -144,3 +146,21 @@ def test_two_flushes_never_count_one_key_twice(redis_counts):
     assert prompts.flush_prompt_counts() == 1
     assert prompts.flush_prompt_counts() == 0
     assert stat(prompt.id, day).clicks == 4
+
+
+def test_variant_counts_gather_in_redis_and_flush_into_their_table(redis_counts):
+    """With Redis, a test variant's counts share the prompt's hash and land in their own table."""
+    from app.models import PromptVariantStat
+    from tests.prompting import make_test
+
+    _test, _control, variant = make_test()
+    day = date(2026, 3, 5)
+    prompts.record_variant_event(variant.id, "impressions", day)
+    prompts.record_variant_event(variant.id, "clicks", day)
+    prompts.record_prompt_event(en_prompt().id, "impressions", day)
+    assert prompts.flush_prompt_counts() == 3
+    row = db.session.scalar(
+        select(PromptVariantStat).where(PromptVariantStat.variant_id == variant.id)
+    )
+    assert (row.day, row.impressions, row.clicks) == (day, 1, 1)
+    assert stat(en_prompt().id, day).impressions == 1

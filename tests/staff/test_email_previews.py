@@ -8,14 +8,15 @@ from jinja2 import StrictUndefined
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Membership, NoticeKind, OutboxMessage, Payment, Role, User
+from app.models import AccountEmail, Membership, NoticeKind, OutboxMessage, Payment, Role, User
 from app.services import email_previews
 from app.staff.emails import EMAIL_POLICY
 from tests.conftest import page_text
 
 EMAILS = Path(__file__).resolve().parents[2] / "templates" / "emails"
 LANGS = ("en", "ar")
-EVERY_PREVIEW = [(kind.value, lang) for kind in NoticeKind for lang in LANGS]
+EVERY_KIND = [*NoticeKind, *AccountEmail]
+EVERY_PREVIEW = [(kind.value, lang) for kind in EVERY_KIND for lang in LANGS]
 
 
 @pytest.fixture
@@ -26,12 +27,14 @@ def staff_client(client, make_user, auth):
 
 
 def test_every_kind_has_a_template_pair_and_a_preview():
-    """A new NoticeKind needs its .txt, its .html and a sample context, or this fails."""
-    for kind in NoticeKind:
+    """A new NoticeKind or AccountEmail needs its .txt, its .html and a sample context."""
+    for kind in EVERY_KIND:
         assert (EMAILS / f"{kind.value}.txt").is_file(), kind
         assert (EMAILS / f"{kind.value}.html").is_file(), kind
-        assert kind in email_previews.SAMPLE_CONTEXTS, f"{kind} has no preview"
-    assert email_previews.kinds() == list(NoticeKind)
+        notice = isinstance(kind, NoticeKind)
+        contexts = email_previews.SAMPLE_CONTEXTS if notice else email_previews.ACCOUNT_CONTEXTS
+        assert kind in contexts, f"{kind} has no preview"
+    assert email_previews.kinds() == EVERY_KIND
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -39,7 +42,7 @@ def test_each_sample_context_is_complete(app, monkeypatch, lang):
     """Every kind renders with strict undefined variables: its sample gives all the template reads."""
     monkeypatch.setattr(app.jinja_env, "undefined", StrictUndefined)
     monkeypatch.setattr(app.jinja_env, "cache", {})
-    for kind in NoticeKind:
+    for kind in EVERY_KIND:
         preview = email_previews.render_preview(kind, lang)
         assert preview.subject and preview.text and preview.html, kind
 
@@ -50,7 +53,7 @@ def test_the_list_names_every_kind_with_its_links(staff_client):
     assert english.status_code == 200
     html = english.get_data(as_text=True)
     assert "Receipt for a donation" in page_text(html)
-    for kind in NoticeKind:
+    for kind in EVERY_KIND:
         for lang in LANGS:
             assert f'href="/en/staff/emails/{kind.value}/{lang}"' in html
     assert "إيصال" in page_text(staff_client.get("/ar/staff/emails"))
@@ -133,3 +136,11 @@ def test_readers_get_not_found(client, make_user, auth, url):
     make_user()
     auth.login()
     assert client.get(url).status_code == 404
+
+
+def test_the_sign_in_code_preview_shows_a_code_and_its_link(staff_client):
+    """The Arabic sign-in email: the sample code, and the link to the Arabic one-button page."""
+    text = page_text(staff_client.get("/en/staff/emails/sign_in_code/ar"))
+    assert email_previews.SAMPLE_CODE in text and "رمز الدخول" in text
+    html = staff_client.get("/en/staff/emails/sign_in_code/ar.html").get_data(as_text=True)
+    assert "/ar/sign-in/email/link/" in html

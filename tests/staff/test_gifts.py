@@ -8,7 +8,7 @@ import pytest
 from app import labels
 from app.extensions import db
 from app.models import Gift, GiftState, Payment, Role
-from app.services import gift_figures, gift_redemption, gifts, membership, metrics
+from app.services import gift_figures, gift_redemption, gifts, measures, membership, metrics
 from app.services.membership import CompGrant
 from tests.conftest import page_text
 
@@ -54,7 +54,7 @@ def test_the_figures_count_gifts_by_state_and_money_kept(given):
     db.session.add(Gift(key="waiting", giver_name="X", recipient_email="w@example.org", months=1,
                         deliver_on=NOW.date(), lang="en", amount=100, currency="usd"))  # fmt: skip
     db.session.commit()
-    figures = gift_figures.gift_figures(metrics.month_start(NOW))
+    figures = gift_figures.gift_figures(measures.month_start(NOW))
     assert (figures.given, figures.redeemed) == (3, 1)
     assert figures.by_state[GiftState.REFUNDED] == 1
     assert figures.revenue == {"usd": 1500 + 300 + 6000} == figures.revenue_since

@@ -85,14 +85,41 @@ def test_new_churned_and_reactivated_this_month(member):
 
 
 def test_recovered_revenue_and_weekly_movements(member):
-    """A payment that failed then succeeded counts as recovered; weeks count joins."""
+    """A renewal that failed then succeeded counts as recovered; weeks count joins."""
     user = member()
-    db.session.add(Payment(user_id=user.id, kind="subscription", amount=500, currency="usd", status="paid",
-                           failure_code="insufficient_funds", interval="month"))  # fmt: skip
+    for paid_at, failure in ((NOW - 30 * DAY, None), (NOW, "insufficient_funds")):
+        db.session.add(Payment(user_id=user.id, kind="subscription", amount=500, currency="usd",
+                               status="paid", failure_code=failure, interval="month",
+                               subscription_id=f"sub_{user.id}", paid_at=paid_at))  # fmt: skip
     db.session.commit()
     assert metrics.overview(NOW + DAY).recovered == {"usd": 500}
     weeks = metrics.weekly_movements(now=NOW + timedelta(seconds=1))
     assert len(weeks) == 12 and weeks[-1][1] == 1
+
+
+def test_only_renewals_paid_after_a_failure_count_as_recovered(member):
+    """Recovered this month: renewals that failed and were then paid (past due, then active), not a
+    first payment that went through after a decline. By hand: the $5 and €10 renewals, 500 and
+    1,000; not the $7 first payment, nor the $3 renewal still failing."""
+
+    def payments(user, *rows):
+        for amount, currency, status, failure, paid_at in rows:
+            db.session.add(Payment(user_id=user.id, kind="subscription", amount=amount,
+                                   currency=currency, status=status, failure_code=failure,
+                                   interval="month", subscription_id=f"sub_{user.id}",
+                                   paid_at=paid_at))  # fmt: skip
+
+    month_ago = NOW - 31 * DAY
+    payments(
+        member(), (500, "usd", "paid", None, month_ago), (500, "usd", "paid", "expired_card", NOW)
+    )
+    payments(member(amount=700), (700, "usd", "paid", "generic_decline", NOW))  # a first payment
+    payments(member(amount=1000, currency="eur"), (1000, "eur", "paid", None, month_ago),
+             (1000, "eur", "paid", "insufficient_funds", NOW))  # fmt: skip
+    payments(member(status="past_due", amount=300), (300, "usd", "paid", None, month_ago),
+             (300, "usd", "failed", "insufficient_funds", None))  # fmt: skip
+    db.session.commit()
+    assert metrics.overview(NOW).recovered == {"usd": 500, "eur": 1000}
 
 
 def test_cash_history_from_paid_invoices(make_user):
