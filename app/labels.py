@@ -6,6 +6,8 @@ label, and a value without one shows as stored, so a new one is visible rather t
 tests/test_labels.py fails until it has a label.
 """
 
+import json
+
 from flask_babel import lazy_gettext as _l
 
 from .models import (
@@ -248,6 +250,14 @@ def offline_method_label(method: OfflineMethod | str) -> str:
 def detail_label(key: str) -> str:
     label = DETAIL_LABELS.get(key)
     return str(label) if label is not None else key
+
+
+def detail_value(key: str, value: object) -> str:
+    """An audit detail's value as a person reads it: a known code by its label, anything else as
+    it was recorded."""
+    if key == "method" and value in {method.value for method in OfflineMethod}:
+        return offline_method_label(str(value))
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def audit_label(action: str) -> str:

@@ -21,6 +21,7 @@ from .labels import (
     cancellation_reason_label,
     cause_label,
     detail_label,
+    detail_value,
     event_label,
     gift_state_label,
     offer_label,
@@ -182,6 +183,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(audit_label)
     app.add_template_global(cause_label)
     app.add_template_global(detail_label)
+    app.add_template_global(detail_value)
     app.add_template_global(signup_source_label)
     app.add_template_global(prompt_test_status_label)
     app.add_template_global(cancellation_reason_label)

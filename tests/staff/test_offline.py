@@ -227,3 +227,13 @@ def test_arabic_pages_show_no_english_label(client, staff):
             label for label in english if re.search(rf"(?<![\w.]){re.escape(label)}(?![\w])", text)
         )
         assert shown == [], (url, shown)
+
+
+def test_the_audit_log_names_the_method_not_its_code(client, staff):
+    """An offline entry's audit details say the method in the page's language, never its code."""
+    client.post(NEW.format(lang="en"), data=form(client))
+    (payment,) = payments()
+    text = page_text(client.get("/ar/staff/audit").get_data(as_text=True))
+    assert payment.method == OfflineMethod.BANK_TRANSFER
+    assert "تحويل مصرفي" in text
+    assert "bank_transfer" not in text
