@@ -6,7 +6,7 @@ from functools import cache, wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import Column, Select, bindparam, inspect, select
+from sqlalchemy import Column, Engine, Select, bindparam, inspect, select
 from sqlalchemy.orm import configure_mappers, joinedload
 
 from .extensions import db, login_manager
@@ -35,22 +35,27 @@ def load_user(user_id: str) -> "User | Identity | None":
         return None
     session = db.session()
     alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
+    if g.get(IDENTITY_ONLY):
+        user: User | Identity | None = _identity(session, alone, int(identifier))
+    else:
+        user = _account(session, alone, int(identifier))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _account(session, alone: bool, user_id: int) -> User | None:
     if alone:  # its own transaction, which only reads (SQLite: without the write lock)
         session.connection(execution_options={READ_ONLY: True})
-    if g.get(IDENTITY_ONLY):
-        user: User | Identity | None = _identity(session, int(identifier))
-    else:
-        user = session.get(User, int(identifier), options=[joinedload(User.membership)])
+    user = session.get(User, user_id, options=[joinedload(User.membership)])
     if alone:
-        # A page that reads nothing else (a cached page variant) holds no transaction while it
-        # renders; the account stays loaded for the request.
+        # A page that reads nothing else holds no transaction while it renders; the account stays
+        # loaded for the request.
         session.expire_on_commit, expire = False, session.expire_on_commit
         try:
             session.commit()
         finally:
             session.expire_on_commit = expire
-    if user is None or not user.is_active or user.session_version != int(version):
-        return None
     return user
 
 
@@ -130,9 +135,19 @@ def _identity_query() -> tuple[Select, list[str], list[str]]:
     return query, [key for key, _ in users], [key for key, _ in memberships]
 
 
-def _identity(session, user_id: int) -> Identity | None:
+def _identity(session, alone: bool, user_id: int) -> Identity | None:
     query, user_keys, membership_keys = _identity_query()
-    row = session.connection().execute(query, {"id": user_id}).first()
+    bind = session.get_bind()
+    if not alone:  # what the session has under way counts
+        row = session.connection().execute(query, {"id": user_id}).first()
+    elif isinstance(bind, Engine):
+        # A connection of the pool's for this one read, in a transaction of its own that only
+        # reads (SQLite: without the write lock): cheaper than one of the session's.
+        with bind.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True})
+            row = connection.execute(query, {"id": user_id}).first()
+    else:  # a connection the session is bound to (the tests': inside their rolled-back transaction)
+        row = bind.execute(query, {"id": user_id}).first()
     if row is None:
         return None
     account = dict(zip(user_keys, row[: len(user_keys)], strict=True))

@@ -6,14 +6,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask import g, session
 from flask_login import current_user, login_user
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
+from app import create_app
 from app.auth import Identity, current_reader
 from app.extensions import db
 from app.models import Membership, Role, User
-from app.services import membership
+from app.services import accounts, membership
+from config import TestingConfig
+from tests.conftest import PASSWORD
 
 
 def _new_request_signed_in_as(app, user):
@@ -102,3 +105,37 @@ def test_a_fresh_worker_can_load_an_account_at_its_first_request():
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.stdout.strip().splitlines()[-1:] == ["True"], done.stdout + done.stderr
+
+
+@pytest.mark.own_app
+def test_with_the_session_on_the_engine_the_reader_is_read_on_a_connection_of_its_own(tmp_path):
+    """As in production (the session bound to the engine, not to a test's connection): the reader
+    is read on a pooled connection of its own, the session left without a transaction, with the
+    same values and the same refusal of an older session version."""
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/own.sqlite"
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        user = accounts.create_user("own@example.org", PASSWORD, "en", role=Role.STAFF)
+        membership.grant_comp(user, None, "test")
+        db.session.commit()
+        user_id, cookie_id = user.id, user.get_id()
+    for version_moved in (False, True):
+        with app.test_request_context("/en/"):
+            assert isinstance(db.session.get_bind(), Engine)
+            login_user(db.session.get(User, user_id))
+            g.pop("_login_user")
+            session["_user_id"] = cookie_id  # the cookie's version, whatever the account's now
+            db.session.close()
+            reader = current_reader()
+            assert not db.session().in_transaction()
+            if version_moved:
+                assert not reader.is_authenticated
+            else:
+                assert isinstance(reader, Identity) and reader.get_id() == cookie_id
+                assert reader.is_staff and reader.email == "own@example.org"
+                assert membership.perks_for(reader) == membership.MEMBER_PERKS
+                account = db.session.get(User, user_id)
+                account.session_version += 1  # signed out everywhere
+                db.session.commit()
