@@ -85,10 +85,21 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # DATABASE_STATEMENT_TIMEOUT is for requests: a migration may rightly take longer (an
+            # UPDATE of every payment at a million supporters does), so none for this session.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # the setting stays; Alembic begins (and commits) its own transaction
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.dialect.name == "postgresql":  # the pool's connection as it was
+                connection.rollback()
+                connection.exec_driver_sql("RESET statement_timeout")
+                connection.commit()
 
 
 if context.is_offline_mode():
