@@ -17,7 +17,6 @@ from .payments.gateway import GatewayError
 from .services import (
     accounts,
     demo,
-    figures,
     importer,
     membership,
     prompts,
@@ -224,9 +223,7 @@ def refresh_figures_command(again: bool) -> None:
     """Recompute the summaries behind the staff figures where their rows changed (the worker does
     it every five minutes). --again after rows were loaded or restored behind their back (with
     past update times, or ids used before)."""
-    if again:
-        figures.forget_all()
-    click.echo(summaries.refresh())
+    click.echo(summaries.refresh(again=again))
     db.session.commit()
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from app.extensions import db
 from app.jobs import schedule
@@ -361,6 +361,34 @@ def test_the_worker_keeps_the_summaries_and_reads_then_sum_only_what_changed(sup
     _, _, live = member_figures.member_state(NOW)
     assert len(live) <= 1  # at most the membership whose period ends within the margin
     assert money_figures.stale_money() == money_figures.Stale()
+
+
+def test_the_nightly_remake_puts_right_what_the_refresh_cannot_see(supporters):
+    """A refund restored by hand with a past update time, and an article deleted (its attempts'
+    link set to null by the database, their update time untouched): the five-minute refresh
+    cannot see either, the nightly job makes every summary again from the rows."""
+    backdate_every_write()
+    schedule.refresh_figures()
+    money_agrees()
+    paid = db.session.scalars(
+        select(Payment).where(Payment.kind == "subscription", Payment.status == "paid").order_by(Payment.id)
+    ).first()  # fmt: skip
+    db.session.execute(update(Payment).where(Payment.id == paid.id)
+                       .values(amount_refunded=paid.amount, updated_at=LONG_AGO))  # fmt: skip
+    article = db.session.scalar(
+        select(PaymentAttempt.article_id).where(PaymentAttempt.article_id.is_not(None))
+    )
+    db.session.execute(delete(Article).where(Article.id == article))
+    assert db.session.scalar(select(func.count()).where(PaymentAttempt.article_id == article)) == 0
+    db.session.commit()
+    summaries.refresh(NOW + timedelta(minutes=5))
+    db.session.commit()
+    with pytest.raises(AssertionError):
+        money_agrees()  # behind the refresh's back: the summaries still hold the old sums
+
+    assert "money: made" in schedule.remake_figures()
+    money_agrees()
+    assert schedule.remake_figures() == "skipped"  # once a night, however many schedulers
 
 
 def test_the_membership_summaries_know_how_paying_is_decided():
