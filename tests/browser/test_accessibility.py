@@ -16,6 +16,9 @@ STAFF_PAGES = {
     "supporters": "/{lang}/staff/supporters",
     "webhooks": "/{lang}/staff/webhooks",
     "test-mode": "/{lang}/staff/test-mode",
+    "cancellations": "/{lang}/staff/cancellations",
+    "gifts": "/{lang}/staff/gifts",
+    "record-offline-payment": "/{lang}/staff/offline-payments/new",
 }
 
 
@@ -55,9 +58,11 @@ def assert_accessible(axe, page) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("path", ["/{lang}/", article_path("{lang}")], ids=["home", "article"])
-def test_signed_out_reading_pages(page, axe, path, lang):
-    """The home page and the article, signed out (ads and the support prompt shown)."""
+@pytest.mark.parametrize("path", ["/{lang}/", article_path("{lang}"), "/{lang}/sign-in/email", "/{lang}/gift"],
+                         ids=["home", "article", "sign-in-code", "gift"])  # fmt: skip
+def test_signed_out_pages(page, axe, path, lang):
+    """The home page and the article (ads and the support prompt shown), sign-in by code and
+    the gift form, signed out."""
     page.goto(path.format(lang=lang))
     assert_accessible(axe, page)
 
@@ -93,12 +98,16 @@ def test_account_payment_and_member_pages(page, axe):
         assert_accessible(axe, page)
         page.goto(f"/{lang}/account")
         assert_accessible(axe, page)
+        page.goto(f"/{lang}/account/support/cancel")
+        assert page.url.endswith(f"/{lang}/account/support/cancel"), page.url
+        assert_accessible(axe, page)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", STAFF_PAGES.values(), ids=STAFF_PAGES.keys())
 def test_staff_pages(staff_context, axe, path, lang):
-    """Staff overview (stats, charts, figures), supporters, webhook ledger, Test mode (customers)."""
+    """Staff overview (stats, charts, figures), supporters, webhook ledger, Test mode (customers),
+    cancellations, gifts and the offline payment form."""
     page = staff_context.new_page()
     try:
         page.goto(path.format(lang=lang))

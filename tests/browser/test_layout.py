@@ -26,6 +26,13 @@ STAFF_PAGES = {
     "audit": "/{lang}/staff/audit",
     "outbox": "/{lang}/staff/outbox",
     "prompts": "/{lang}/staff/prompts",
+    "new-prompt": "/{lang}/staff/prompts/new",
+    "cancellations": "/{lang}/staff/cancellations",
+    "gifts": "/{lang}/staff/gifts",
+    "offline-payments": "/{lang}/staff/offline-payments",
+    "record-offline-payment": "/{lang}/staff/offline-payments/new",
+    "emails": "/{lang}/staff/emails",
+    "team": "/{lang}/staff/team",
 }
 # The page's width as laid out, and the deepest elements that reach past the viewport (named).
 OVERFLOW = """() => {
@@ -109,9 +116,11 @@ def amount_tiles(page):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_reader_pages_fit(narrow, layout, lang):
-    """Signed out: the home page, an article, login and register fit 360 and 1280 px."""
+    """Signed out: the home page, an article, login, register, sign-in by code and the gift form
+    fit 360 and 1280 px."""
     for step, path in [("home", f"/{lang}/"), ("article", article_path(lang)),
-                       ("login", f"/{lang}/login"), ("register", f"/{lang}/register")]:  # fmt: skip
+                       ("login", f"/{lang}/login"), ("register", f"/{lang}/register"),
+                       ("sign-in-code", f"/{lang}/sign-in/email"), ("gift", f"/{lang}/gift")]:  # fmt: skip
         narrow.goto(path)
         layout(narrow, f"{step}-{lang}")
     narrow.goto(f"/{lang}/")
@@ -165,7 +174,8 @@ def test_support_page_for_a_thumb(narrow, layout, lang):
 
 
 def test_member_pages_fit(narrow, layout):
-    """Signed in: the payment page and the account with a payment in its history, both languages."""
+    """Signed in: the payment page, the account with a payment in its history and the
+    cancellation page, both languages."""
     page = narrow
     register(page, "en")
 
@@ -183,11 +193,14 @@ def test_member_pages_fit(narrow, layout):
         layout(page, f"account-{lang}")
         page.goto(f"/{lang}/support")
         layout(page, f"support-member-{lang}", widths=(NARROW,))
+        page.goto(f"/{lang}/account/support/cancel")
+        assert page.url.endswith(f"/{lang}/account/support/cancel"), page.url
+        layout(page, f"cancel-{lang}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_staff_pages_fit(staff_context, layout, lang):
-    """Staff overview, supporters, a supporter, webhooks, audit log, outbox and prompts at 360 px."""
+    """Every staff page's list and form (STAFF_PAGES) and a supporter at 360 px."""
     page = staff_context.new_page()
     try:
         page.set_viewport_size({"width": NARROW, "height": HEIGHT})
