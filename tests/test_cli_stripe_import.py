@@ -42,9 +42,11 @@ class OldSystem:
             params["test_clock"] = clock
         return self.client.v1.customers.create(params=params).id
 
-    def clock(self) -> str:
-        now = int(datetime.now(UTC).timestamp())
-        return self.client.v1.test_helpers.test_clocks.create(params={"frozen_time": now}).id
+    def clock(self, ago: timedelta = timedelta(0)) -> str:
+        """A test clock at now less `ago` (Stripe's clocks may start in the past:
+        https://docs.stripe.com/api/test_clocks/object)."""
+        start = int((datetime.now(UTC) - ago).timestamp())
+        return self.client.v1.test_helpers.test_clocks.create(params={"frozen_time": start}).id
 
     def subscribe(self, customer_id: str, amount: int = 500, interval: str = "month",
                   paid: bool = True) -> str:  # fmt: skip
@@ -262,6 +264,27 @@ def test_past_due_unpaid_and_never_paid(run_import, old, make_user, stripe_emula
     assert known.stripe_customer_id == known_customer
     assert known.membership.status == Status.NONE
     assert summary(unchanged=3, skipped=1) in run_import()
+
+
+def test_a_subscriber_long_past_due_gets_no_fresh_grace_period(run_import, old, app):
+    """Past due since its renewal ten days ago (a test clock started in the past): the grace
+    period counts from that renewal, not from the import, so it is over and the perks with it."""
+    grace = timedelta(days=app.config["MEMBERSHIP_GRACE_DAYS"])
+    clock = old.clock(ago=40 * DAY)
+    late = old.customer("long-late@example.net", clock)
+    subscription = old.subscribe(late)
+    old.failing_card(late, subscription)
+    old.advance(clock, 32 * DAY)  # renewed (and failed) on day 30 or 31: 9 or 10 days ago
+    assert old.status(subscription) == "past_due"
+
+    run_import()
+
+    reader = account("long-late@example.net")
+    assert reader.membership.status == Status.PAST_DUE
+    renewed = reader.membership.grace_until.replace(tzinfo=UTC) - grace
+    assert timedelta(days=8) < datetime.now(UTC) - renewed < timedelta(days=11)
+    perks = membership.perks_for(reader)
+    assert not perks.member and perks.update_card_notice
 
 
 def test_the_membership_follows_the_live_subscription(run_import, old):

@@ -63,6 +63,9 @@ class Subscription:
     pause_resumes_at: datetime | None = None
     # While paused by us: the end of the period paid before the pause (from the metadata).
     paid_until: datetime | None = None
+    # The current period's start (the item's, in this API version): a renewal that failed was
+    # due then.
+    current_period_start: datetime | None = None
 
 
 @dataclass(frozen=True)

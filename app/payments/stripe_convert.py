@@ -105,6 +105,7 @@ def subscription_from_stripe(obj: Mapping[str, Any]) -> Subscription:
             status=str(obj["status"]),
             cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
             current_period_end=to_optional_datetime(item.get("current_period_end")),
+            current_period_start=to_optional_datetime(item.get("current_period_start")),
             amount=int(price["unit_amount"]),
             currency=str(price["currency"]),
             interval=str(price["recurring"]["interval"]),

@@ -38,6 +38,8 @@ class SubscriptionSnapshot:
     collection_paused: bool = False
     resumes_at: datetime | None = None
     paid_until: datetime | None = None
+    # When the period whose payment is owed began (a past_due subscription's renewal was due then).
+    period_start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def _apply_snapshot(membership: Membership, snapshot: SubscriptionSnapshot) -> N
     _apply_pause(membership, snapshot, paid)
     if paid == Status.PAST_DUE:
         if membership.paid_status != Status.PAST_DUE or membership.grace_until is None:
-            membership.grace_until = _aware(snapshot.created) + grace_period()
+            membership.grace_until = _owed_since(snapshot) + grace_period()
     else:
         membership.grace_until = None
     membership.paid_status = paid
@@ -276,6 +278,16 @@ def _status_perks(membership: Membership, now: datetime) -> Perks:
         paid = membership.paid_until is not None and now < _aware(membership.paid_until)
         return MEMBER_PERKS if paid else NO_PERKS
     return NO_PERKS
+
+
+def _owed_since(snapshot: SubscriptionSnapshot) -> datetime:
+    """When a past_due subscription first owed its payment, as far as the snapshot tells: the
+    start of the period whose renewal failed, when that is before the snapshot (a subscription
+    first seen past due, by an import or a late look, gets no fresh grace period), else the
+    snapshot's time (a test clock ahead of ours)."""
+    seen = _aware(snapshot.created)
+    start = snapshot.period_start
+    return min(seen, _aware(start)) if start is not None else seen
 
 
 def grace_period() -> timedelta:

@@ -141,6 +141,7 @@ def snapshot_of(subscription: Subscription, at: datetime | None = None) -> Subsc
         currency=subscription.currency, interval=subscription.interval,
         collection_paused=subscription.collection_paused,
         resumes_at=subscription.pause_resumes_at, paid_until=subscription.paid_until,
+        period_start=subscription.current_period_start,
     )  # fmt: skip
 
 

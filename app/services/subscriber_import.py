@@ -7,7 +7,9 @@ membership set from the subscription by the transition webhooks use, `membership
 snapshot `money.snapshot_of` makes: amount, currency, interval and period end with it. So a
 subscription set to cancel at the period's end, which Stripe keeps `active` until then
 (https://docs.stripe.com/billing/subscriptions/cancel), leaves a member until that end; past_due,
-unpaid, incomplete and canceled ones follow the same table (`membership.stripe_status`).
+unpaid, incomplete and canceled ones follow the same table (`membership.stripe_status`). A past_due
+subscription's grace period counts from the start of the period whose payment failed, not from the
+import.
 
 Unlike an event, an import tells readers nothing (no welcome or cancellation email) and ends no
 subscription: an account with more than one live subscription at Stripe is skipped, for staff to
