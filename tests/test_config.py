@@ -160,3 +160,39 @@ def test_site_url_follows_the_port_make_run_serves(monkeypatch):
     assert DevelopmentConfig().SITE_URL == "http://127.0.0.1:8123"
     monkeypatch.setenv("SITE_URL", "https://www.example.org")
     assert DevelopmentConfig().SITE_URL == "https://www.example.org"
+
+
+def test_every_setting_read_from_the_environment_is_in_the_readme(monkeypatch):
+    """Each name any environment's settings read (recorded as they are read) has a row of the
+    README's settings table, so a new setting cannot go undocumented."""
+    import re
+    from pathlib import Path
+
+    import config
+
+    read: set[str] = set()
+    real = config._env
+
+    def recording(name, default=None):
+        read.add(name)
+        return real(name, default)
+
+    monkeypatch.setattr(config, "_env", recording)
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    for kind in ("development", "testing", "production"):
+        config_from_env(kind)
+    assert set(config.TUNABLE) <= read and "RATELIMIT_TWO_FACTOR_IP" in read
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    documented = {
+        name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0])
+    }
+    assert sorted(read - documented) == []
+
+
+def test_a_limit_is_tuned_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RATELIMIT_TWO_FACTOR_IP", "7 per hour")
+    monkeypatch.setenv("DECLINES_BEFORE_PAUSE", "5")
+    settings = DevelopmentConfig()
+    assert (settings.RATELIMIT_TWO_FACTOR_IP, settings.DECLINES_BEFORE_PAUSE) == ("7 per hour", 5)
