@@ -95,6 +95,10 @@ NOTICE_LABELS = {
     NoticeKind.CARD_EXPIRING: _l("Card expiring"),
     NoticeKind.GIFT_RECEIPT: _l("Receipt for a gift membership"),
     NoticeKind.GIFT_RECEIVED: _l("Gift membership for its recipient"),
+    NoticeKind.GIFT_REDEEMED: _l("Gift membership opened, to the giver"),
+    NoticeKind.MEMBERSHIP_PAUSED: _l("Membership paused"),
+    NoticeKind.MEMBERSHIP_RESUMED: _l("Membership resumed"),
+    NoticeKind.OFFLINE_RECEIPT: _l("Receipt for a payment outside Stripe"),
     AccountEmail.SIGN_IN_CODE: _l("Sign-in code"),
     AccountEmail.SIGN_IN_NO_ACCOUNT: _l("Sign-in asked for an address without an account"),
 }

@@ -27,6 +27,10 @@ class NoticeKind(enum.StrEnum):
     RENEWAL_COMING = "renewal_coming"
     CARD_EXPIRING = "card_expiring"
     GIFT_RECEIPT = "gift_receipt"  # to the giver
+    GIFT_REDEEMED = "gift_redeemed"  # to the giver, once the recipient has opened it
+    MEMBERSHIP_PAUSED = "membership_paused"
+    MEMBERSHIP_RESUMED = "membership_resumed"
+    OFFLINE_RECEIPT = "offline_receipt"  # money staff recorded outside Stripe
     # To the recipient, who may have no account yet: the gift's own state (paid -> sent) is the
     # claim that sends it once, not a `notices` row.
     GIFT_RECEIVED = "gift_received"
@@ -44,7 +48,9 @@ class Notice(db.Model):
     """A message sent (or being sent) about one object: the unique pair (kind, object_id) is the
     claim that makes it go once however many events, replays and return pages ask for it.
     `object_id` is the Stripe object's id (invoice, payment intent, subscription), with the period
-    for the scheduled notices, or our membership's id for complimentary memberships."""
+    for the scheduled notices (with when it resumes for a pause), or our own id: the membership's
+    for complimentary memberships, the payment's for one recorded outside Stripe, the gift's key
+    for its redemption."""
 
     __tablename__ = "notices"
     __table_args__ = (UniqueConstraint("kind", "object_id"),)

@@ -23,6 +23,7 @@ from ..models import (
     Membership,
     MembershipStatus,
     NoticeKind,
+    OfflineMethod,
     Payment,
     PaymentKind,
     PaymentStatus,
@@ -30,7 +31,18 @@ from ..models import (
 )
 from ..payments.gateway import Card
 from ..urls import external_url
-from . import gift_links, gifts, mail, notices, preferences, resume_links, sign_in_codes
+from . import (
+    accounts,
+    gift_links,
+    gift_redemption,
+    gifts,
+    mail,
+    notices,
+    offline_payments,
+    preferences,
+    resume_links,
+    sign_in_codes,
+)
 from .receipts import receipt_date, receipt_number
 
 SAMPLE_EMAIL = "reader@example.org"
@@ -132,6 +144,39 @@ def _gift_received_context(s: Sample) -> dict:  # gifts.deliver_gift
     return gifts.received_context(_sample_gift(s), gift_links.redeem_url("sample", s.lang))
 
 
+def _gift_redeemed_context(s: Sample) -> dict:  # notices.gift_redeemed
+    gift = _sample_gift(s)
+    return {"gift": gift, "given_on": s.now - timedelta(days=3), "starts": s.now,
+            "until": gift_redemption.add_months(s.now, gift.months)}  # fmt: skip
+
+
+def _offline_receipt_context(s: Sample) -> dict:  # notices.offline_payment_recorded
+    """Three months paid by bank transfer, for an account made by recording it (the receipt then
+    carries the link to choose a password)."""
+    first = s.now.date()
+    offline = Payment(
+        id=s.payment.id, kind=PaymentKind.OFFLINE, amount=3 * _amount(), currency=support_currency(),
+        method=OfflineMethod.BANK_TRANSFER, reference="TR-1042", covers_from=first,
+        covers_until=offline_payments.last_day(first, 3), status=PaymentStatus.PAID,
+        paid_at=s.now, created_at=s.now, updated_at=s.now,
+    )  # fmt: skip
+    return {**_receipt(s, offline), "set_password_url": accounts.password_link(s.user)}
+
+
+def _paused_context(s: Sample) -> dict:  # notices.membership_changed, now paused
+    paid_until = s.membership.current_period_end
+    paused = Membership(
+        status=MembershipStatus.PAUSED, amount=s.membership.amount, currency=s.membership.currency,
+        interval="month", current_period_end=paid_until, paid_until=paid_until,
+        paused_until=paid_until + timedelta(days=61), subscription_id="sub_sample",
+    )  # fmt: skip
+    return {"membership": paused, "resumes_on": paused.paused_until, "benefits_until": paid_until}
+
+
+def _resumed_context(s: Sample) -> dict:  # notices.membership_changed, back from a pause
+    return {"membership": s.membership, "next_payment": s.membership.current_period_end}
+
+
 def _cancellation_context(s: Sample) -> dict:  # notices.membership_changed, now ending
     ending = Membership(
         status=MembershipStatus.ENDING, amount=s.membership.amount, currency=s.membership.currency,
@@ -193,6 +238,10 @@ SAMPLE_CONTEXTS: dict[NoticeKind, Callable[[Sample], dict]] = {
     NoticeKind.CARD_EXPIRING: _card_expiring_context,
     NoticeKind.GIFT_RECEIPT: _gift_receipt_context,
     NoticeKind.GIFT_RECEIVED: _gift_received_context,
+    NoticeKind.GIFT_REDEEMED: _gift_redeemed_context,
+    NoticeKind.MEMBERSHIP_PAUSED: _paused_context,
+    NoticeKind.MEMBERSHIP_RESUMED: _resumed_context,
+    NoticeKind.OFFLINE_RECEIPT: _offline_receipt_context,
 }
 
 

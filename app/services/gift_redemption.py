@@ -4,6 +4,7 @@
   press, another tab or another process finds it redeemed.
 - The gift goes to the account of the address the giver named. With none, one is made (its
   address confirmed: the link came to it) and a link to choose a password is emailed.
+- The giver is told it was opened, and from when to when it runs (`notices.gift_redeemed`).
 - It starts when what the recipient already has ends: now; at the end of a complimentary period
   still running (gifts add up); at the end of the paid period of a subscription that was
   cancelled and is ending.
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 
 from ..extensions import db
 from ..models import Gift, GiftState, MembershipStatus, SignupSource, User
-from . import accounts, gifts, mail, membership, money
+from . import accounts, gifts, mail, membership, money, notices
 from .membership import CompGrant
 
 CAUSE = "gift membership redeemed"
@@ -104,6 +105,7 @@ def redeem_gift(gift: Gift, now: datetime | None = None) -> Redeemed:
     membership.apply(user, CompGrant(until=until), CAUSE, now)
     gift.redeemed_by, gift.comp_from, gift.comp_until = user, starts, until
     gifts.set_gift_state(gift, GiftState.REDEEMED, now)
+    notices.gift_redeemed(gift)
     if created:
         mail.send_email(user.email, "set_password", user.language,
                         link=accounts.password_link(user))  # fmt: skip

@@ -50,6 +50,10 @@ SUBJECTS = {
     "card_expiring": _l("Your card expires before your next payment"),
     "gift_receipt": _l("Thank you for your gift of Enab Baladi membership"),
     "gift_received": _l("A gift for you: Enab Baladi membership"),
+    "gift_redeemed": _l("Your gift of Enab Baladi membership has been opened"),
+    "membership_paused": _l("Your Enab Baladi membership is paused"),
+    "membership_resumed": _l("Your Enab Baladi membership is back"),
+    "offline_receipt": _l("Your Enab Baladi receipt"),
 }
 
 # Where each state may go: only a queued message is ever delivered, so a delivery job that runs

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..i18n import format_locale, text_direction
 from ..models import (
     Gift,
+    GiftState,
     Membership,
     MembershipStatus,
     Notice,
@@ -53,20 +54,51 @@ NEEDS_ACTION = frozenset({"authentication_required", "invoice_payment_intent_req
 
 
 def membership_changed(user: User, membership: Membership, before: Status) -> None:
-    """After a subscription snapshot moved the membership: welcome on the first payment, the
-    cancellation confirmed, or the membership ended."""
+    """After a subscription snapshot moved the membership: welcome on the first payment, a pause
+    begun or ended, the cancellation confirmed, or the membership ended."""
     after, subscription_id = membership.status, membership.subscription_id
     if after == before or not subscription_id:
         return
     if before not in WITH_ACCESS and after in (Status.ACTIVE, Status.ENDING):
         _send(user, NoticeKind.WELCOME, subscription_id, membership=membership)
-    if after == Status.ENDING:
+    if after == Status.PAUSED or (before == Status.PAUSED and after == Status.ACTIVE):
+        _pause_changed(user, membership, subscription_id)
+    elif after == Status.ENDING:
         period_end = membership.current_period_end
         _send(user, NoticeKind.CANCELLATION, _in_period(subscription_id, period_end),
               membership=membership, period_end=period_end,
               resume_url=resume_links.resume_url(user, subscription_id))  # fmt: skip
     elif before in WITH_ACCESS and after == Status.LAPSED:
         _send(user, NoticeKind.SUBSCRIPTION_ENDED, subscription_id, membership=membership)
+
+
+def _pause_changed(user: User, membership: Membership, subscription_id: str) -> None:
+    """Paused: when it resumes by itself and until when the perks last. Back from a pause (on
+    Stripe's schedule or early): when the next payment is. Each once per pause, which its
+    subscription and the moment it was to resume name (a pause seen again after a cancellation
+    undone is the same pause)."""
+    if membership.status == Status.PAUSED:
+        paid_until = membership.paid_until
+        _send(user, NoticeKind.MEMBERSHIP_PAUSED, _pause_name(subscription_id, membership),
+              membership=membership, resumes_on=membership.paused_until,
+              benefits_until=paid_until if _after_now(paid_until) else None)  # fmt: skip
+        return
+    pause = db.session.scalar(
+        select(Notice.object_id)
+        .where(Notice.user_id == user.id, Notice.kind == NoticeKind.MEMBERSHIP_PAUSED,
+               Notice.object_id.startswith(f"{subscription_id}:", autoescape=True))
+        .order_by(Notice.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    period_end = membership.current_period_end
+    _send(user, NoticeKind.MEMBERSHIP_RESUMED, pause or _in_period(subscription_id, period_end),
+          membership=membership, next_payment=period_end)  # fmt: skip
+
+
+def _pause_name(subscription_id: str, membership: Membership) -> str:
+    resumes = membership.paused_until
+    moment = _aware(resumes).strftime("%Y-%m-%dT%H:%M:%SZ") if resumes else "open"
+    return f"{subscription_id}:{moment}"
 
 
 def payment_received(user: User | None, payment: Payment) -> None:
@@ -101,6 +133,28 @@ def gift_receipt(user: User | None, payment: Payment, gift: Gift) -> None:
         return
     _send(user, NoticeKind.GIFT_RECEIPT, str(payment.payment_intent_id), payment=payment,
           gift=gift, **_receipt(user, payment))  # fmt: skip
+
+
+def offline_payment_recorded(
+    user: User | None, payment: Payment, set_password_url: str | None = None
+) -> OutboxMessage | None:
+    """A receipt for money staff recorded outside Stripe, always, while the entry stands (one
+    voided first is never receipted); for an account made by recording it, with the link to
+    choose a password, so that one email says both. The message, or None when none was written."""
+    if user is None or payment.kind != PaymentKind.OFFLINE or payment.status != PaymentStatus.PAID:
+        return None
+    return _send(user, NoticeKind.OFFLINE_RECEIPT, str(payment.id), payment=payment,
+                 set_password_url=set_password_url, **_receipt(user, payment))  # fmt: skip
+
+
+def gift_redeemed(gift: Gift) -> None:
+    """The giver hears that their gift was opened and from when to when the membership it gave
+    runs (never the recipient's address), once per gift, while it stays redeemed."""
+    if gift.state != GiftState.REDEEMED or gift.comp_from is None or gift.comp_until is None:
+        return
+    _send(gift.giver, NoticeKind.GIFT_REDEEMED, gift.key, gift=gift,
+          given_on=gift.paid_at or gift.created_at, starts=gift.comp_from,
+          until=gift.comp_until)  # fmt: skip
 
 
 def payment_failed(user: User, payment: Payment) -> None:
@@ -292,6 +346,14 @@ def _in_period(object_id: str, moment: datetime | None) -> str:
     """One notice per object and period (a date: a cancellation, resumed and cancelled again in
     the same period, is confirmed once)."""
     return f"{object_id}:{moment.date().isoformat() if moment else 'open'}"
+
+
+def _after_now(moment: datetime | None) -> bool:
+    return moment is not None and _aware(moment) > datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _lang(user: User) -> str:

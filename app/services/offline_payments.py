@@ -1,7 +1,8 @@
 """Money received outside Stripe, for readers Stripe and PayPal do not serve: a bank transfer, a
 money transfer service, cash handed to a person the outlet trusts. Staff record each payment (the
-audit log names who); it gives the reader a membership for the days it pays for, shows in their
-payment history with a receipt, and counts in revenue under its own method (`offline_figures`).
+audit log names who); it gives the reader a membership for the days it pays for, is receipted to
+them by email (`notices.offline_payment_recorded`), shows in their payment history with a
+receipt, and counts in revenue under its own method (`offline_figures`).
 
 How a period paid outside Stripe meets Stripe:
 
@@ -36,7 +37,7 @@ from ..models import (
     SignupSource,
     User,
 )
-from . import accounts, audit, membership, money
+from . import accounts, audit, mail, membership, money, notices
 
 DAY = timedelta(days=1)
 RECORDED, VOIDED = "offline payment recorded", "offline payment voided"
@@ -117,9 +118,9 @@ def _overlapping(user: User, first: date, last: date) -> Payment | None:
 def record_offline_payment(
     actor: User, entry: OfflineEntry, now: datetime | None = None
 ) -> tuple[Payment, bool]:
-    """Record money received outside Stripe and give the reader its period (see the module's
-    rule), audited with the staff member who recorded it. Returns the payment and whether the
-    reader's account was made for it. Raises `Overlaps`."""
+    """Record money received outside Stripe, give the reader its period (see the module's rule)
+    and email them its receipt, audited with the staff member who recorded it. Returns the payment
+    and whether the reader's account was made for it. Raises `Overlaps`."""
     now = now or datetime.now(UTC)
     user = accounts.find_user(entry.email)
     created = user is None
@@ -146,7 +147,16 @@ def record_offline_payment(
         covers=f"{entry.covers_from.isoformat()} – {entry.covers_until.isoformat()}",
     )  # fmt: skip
     _settle(user, RECORDED, now)
+    _tell(user, payment, created)
     return payment, created
+
+
+def _tell(user: User, payment: Payment, created: bool) -> None:
+    """The reader's receipt; for an account made for them, with the link to choose a password
+    in it (one email, not two), or on its own should no receipt be written."""
+    link = accounts.password_link(user) if created else None
+    if notices.offline_payment_recorded(user, payment, set_password_url=link) is None and link:
+        mail.send_email(user.email, "set_password", user.language, link=link)
 
 
 def void_offline_payment(

@@ -70,8 +70,7 @@ def _recorded_notice(payment: Payment, created: bool) -> None:
     flash(_("Payment recorded: a membership from %(first)s to %(last)s.",
             first=long_date(payment.covers_from), last=long_date(payment.covers_until)))  # fmt: skip
     reader = db.session.get(User, payment.user_id)
-    if created:
-        accounts.send_set_password_link(reader)
+    if created:  # the receipt emailed to them carries the link
         flash(_("An account was made for %(email)s, and a link to set a password sent to it.",
                 email=reader.email))  # fmt: skip
     if reader.membership is not None and reader.membership.status in membership.PAID_WITH_ACCESS:

@@ -1,0 +1,211 @@
+"""Two messages about money outside a subscription: the receipt for a payment staff recorded
+outside Stripe (with the link to choose a password when the account was made for it, in one
+email), and the giver told when their gift was opened; each once, in the reader's language, and
+never for an entry voided or a gift refunded first."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Gift,
+    GiftState,
+    Notice,
+    NoticeKind,
+    OfflineMethod,
+    OutboxMessage,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Role,
+    User,
+)
+from app.services import accounts, gift_checkout, gift_redemption, notices, offline_payments
+from app.services.offline_payments import OfflineEntry
+from app.urls import external_url
+from stripe_emulator import testing
+from tests.paying import OK
+from tests.services.test_gifts import FRIEND, deliver, order
+from tests.services.test_notices import in_lang, kinds, message_of, plain
+
+K = NoticeKind
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def mail_to(address):
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == address)).all()
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff@example.org", role=Role.STAFF)
+
+
+@pytest.fixture
+def record(staff):
+    """Factory: staff record three months paid outside Stripe for `email`, as the form does."""
+
+    def make(email="qari@example.org", method=OfflineMethod.BANK_TRANSFER, lang="ar"):
+        entry = OfflineEntry(email=email, amount=3000, currency="usd", method=method,
+                             covers_from=date(2027, 3, 1), covers_until=date(2027, 5, 31),
+                             received_on=NOW.date(), reference="TR-1", lang=lang)  # fmt: skip
+        payment, _ = offline_payments.record_offline_payment(staff, entry, now=NOW)
+        db.session.commit()
+        return payment
+
+    return make
+
+
+# A payment recorded outside Stripe -----------------------------------------------------------------
+
+
+def test_a_new_reader_gets_one_email_the_receipt_with_the_password_link_in_arabic(record):
+    """An address without an account: one email, not two — the receipt, right to left, naming
+    the method, amount, period and receipt page, with the link to choose a password."""
+    payment = record()
+    reader = db.session.get(User, payment.user_id)
+    [email] = mail_to("qari@example.org")
+    assert kinds(reader) == ["offline_receipt"] and message_of(reader, K.OFFLINE_RECEIPT) == email
+    assert email.lang == "ar" and '<html lang="ar" dir="rtl">' in email.html
+    assert email.subject == "إيصال دعمك لعنب بلدي"
+    assert "طريقة الدفع: تحويل مصرفي" in email.body and "TR-1" in email.body
+    period = f"عضوية من {in_lang('ar', date(2027, 3, 1))} إلى {in_lang('ar', date(2027, 5, 31))}"
+    assert period in email.body and period in email.html
+    assert "US$" in plain(email.body)
+    receipt = external_url("accounts.receipt", lang="ar", payment_id=payment.id)
+    assert receipt in email.body and f'href="{receipt}"' in email.html
+    assert "/ar/reset-password/" in email.body and "أُنشئ لك حساب في عنب بلدي." in email.body
+    link = email.body.split("/ar/reset-password/")[1].split()[0].rstrip("\u2069")
+    assert accounts.user_for_reset(link) == reader
+
+
+def test_a_reader_with_an_account_gets_the_receipt_alone(record, make_user):
+    """An existing English account: the receipt, in English, and no password link."""
+    reader = make_user("payer@example.org")
+    record(email="payer@example.org", method=OfflineMethod.MONEY_TRANSFER)
+    [email] = mail_to("payer@example.org")
+    assert kinds(reader) == ["offline_receipt"] and email.lang == "en"
+    assert "Paid by: Money transfer service" in email.body and "$30" in email.body
+    assert "reset-password" not in email.body and "password" not in email.html
+
+
+def test_an_entry_voided_first_is_never_receipted_and_none_twice(record, staff, make_user):
+    """A receipt asked again for the same entry is not written; one asked for an entry voided
+    before it was claimed is not written either."""
+    reader = make_user("payer@example.org")
+    payment = record(email="payer@example.org")
+    assert notices.offline_payment_recorded(reader, payment) is None
+    voided = Payment(kind=PaymentKind.OFFLINE, user_id=reader.id, amount=500, currency="usd",
+                     method=OfflineMethod.CASH, status=PaymentStatus.VOIDED,
+                     covers_from=date(2027, 7, 1), covers_until=date(2027, 7, 31))  # fmt: skip
+    db.session.add(voided)
+    db.session.flush()
+    assert notices.offline_payment_recorded(reader, voided) is None
+    assert kinds(reader) == ["offline_receipt"] and len(mail_to("payer@example.org")) == 1
+    claims = select(Notice).where(
+        Notice.kind == K.OFFLINE_RECEIPT, Notice.object_id == str(voided.id)
+    )
+    assert db.session.scalar(claims) is None
+
+
+def test_staff_recording_on_the_page_sends_one_email_to_a_new_reader(client, auth, staff):
+    """The staff form for an unknown address: the reader's one email is the receipt carrying the
+    password link, and the supporter timeline lists it."""
+    from tests.conftest import csrf_token, page_text
+
+    auth.login(email="staff@example.org")
+    today = datetime.now(UTC).date()
+    data = {
+        "csrf_token": csrf_token(client, "/en/staff/offline-payments/new"),
+        "email": "new@example.org", "amount": "30", "currency": "USD", "method": "cash",
+        "reference": "", "received_on": today.isoformat(), "covers_from": today.isoformat(),
+        "covers_until": "", "months": "1", "note": "", "language": "en",
+    }  # fmt: skip
+    response = client.post("/en/staff/offline-payments/new", data=data)
+    assert response.status_code == 302
+    [email] = mail_to("new@example.org")
+    assert "Paid by: Cash to a trusted person" in email.body and "/en/reset-password/" in email.body
+    timeline = page_text(client.get(response.headers["Location"]))
+    assert "Email: Receipt for a payment outside Stripe" in timeline
+
+
+# A gift opened, told to its giver -------------------------------------------------------------------
+
+
+@pytest.fixture
+def gift_from(make_user, stripe_side, post):
+    """Factory: a gift paid by a new giver in `lang` and delivered to its recipient."""
+
+    def run(giver_email="giver@example.org", lang="en", **overrides) -> Gift:
+        giver = make_user(giver_email, lang=lang)
+        started = gift_checkout.start_gift(order(**overrides), giver=giver, giver_email=None,
+                                           lang=lang, ip="192.0.2.1")  # fmt: skip
+        result = testing.confirm_payment(stripe_side.emulator, started.client_secret,
+                                         card_number=OK,
+                                         publishable_key=stripe_side.gateway.publishable_key)  # fmt: skip
+        assert result["status"] == "succeeded", result
+        deliver(post, stripe_side.deliveries())
+        gift = db.session.scalar(select(Gift).where(Gift.giver_id == giver.id))
+        assert gift.state == GiftState.SENT
+        return gift
+
+    return run
+
+
+def told_of_gifts():
+    return db.session.scalars(select(Notice).where(Notice.kind == K.GIFT_REDEEMED)).all()
+
+
+def test_the_giver_hears_once_that_the_gift_was_opened_in_arabic(gift_from):
+    """Redeemed: one message to the giver, in their Arabic, right to left, with the membership's
+    first and last days and never the recipient's address; a second press tells nothing more."""
+    gift = gift_from(lang="ar", months=3)
+    redeemed = gift_redemption.redeem_gift(gift)
+    with pytest.raises(gift_redemption.GiftRefused):
+        gift_redemption.redeem_gift(gift)
+    db.session.rollback()
+    giver = gift.giver
+    assert kinds(giver) == ["gift_receipt", "gift_redeemed"] and len(told_of_gifts()) == 1
+    told = message_of(giver, K.GIFT_REDEEMED)
+    assert told.to == giver.email and told.lang == "ar"
+    assert '<html lang="ar" dir="rtl">' in told.html
+    assert told.subject == "فُعّلت هديتك من عضوية عنب بلدي"
+    assert "3 أشهر" in told.body
+    for day in (in_lang("ar", redeemed.starts), in_lang("ar", redeemed.until)):
+        assert day in told.body and day in told.html
+    assert FRIEND not in told.body and FRIEND not in told.html
+
+
+def test_a_gift_that_starts_later_tells_the_giver_its_own_dates(gift_from, make_user, stripe_side):
+    """The recipient's cancelled subscription runs on: the giver is told the gift's membership
+    starts when that ends."""
+    friend = make_user(FRIEND)
+    subscription = stripe_side.subscribe(stripe_side.customer(friend, FRIEND))
+    stripe_side.cancel_at_period_end(subscription)
+    gift = gift_from(months=1, monthly_amount=100)
+    period_end = friend.membership.current_period_end.replace(tzinfo=UTC)
+    gift_redemption.redeem_gift(gift)
+    body = message_of(gift.giver, K.GIFT_REDEEMED).body
+    assert "The gift of 1 month of Enab Baladi membership" in body
+    assert f"runs from {in_lang('en', period_end)} to" in body
+
+
+def test_no_word_to_the_giver_of_a_gift_not_redeemed_or_without_a_giver(
+    gift_from, stripe_side, post
+):
+    """A gift not redeemed (sent, or refunded before it was), or redeemed after its giver's
+    account was deleted, is told to no one."""
+    refunded = gift_from()
+    notices.gift_redeemed(refunded)
+    stripe_side.refund(stripe_side.charge_of(refunded.payment_intent_id))
+    deliver(post, stripe_side.deliveries())
+    db.session.refresh(refunded)
+    assert refunded.state == GiftState.REFUNDED
+    notices.gift_redeemed(refunded)
+    orphan = gift_from(giver_email="gone@example.org")
+    orphan.giver = None  # as the account's deletion leaves it
+    db.session.commit()
+    gift_redemption.redeem_gift(orphan)
+    assert orphan.state == GiftState.REDEEMED and told_of_gifts() == []
