@@ -1,6 +1,6 @@
 """Signing in with a code by email: ask for one, enter it, or press the one button of the emailed
 link's page. This browser's session remembers who is signing in and where they go after (for the
-support form: the choice made there, continued at payment)."""
+support form: the choice made there, continued at payment; for the gift form: the gift order)."""
 
 from flask import (
     current_app,
@@ -25,10 +25,14 @@ from ..urls import safe_next
 from . import bp
 from .forms import CodeLinkForm, CodeRequestForm, SignInCodeForm
 
-PENDING = "sign_in_code"  # {"email", "next", "support"}: the code sign-in this browser started
+# {"email", "next", "support", "gift"}: the code sign-in this browser started
+PENDING = "sign_in_code"
 # The support form's choice (billing.routes._choice_of: amount, frequency, prompt...), kept
 # across signing in for billing.continue_support to pay.
 SUPPORT_CHOICE = "support_choice"
+# The gift form's order (billing.gift_pages._remembered), kept across signing in for
+# billing.continue_gift to check again and pay.
+GIFT_ORDER = "gift_order"
 SENT = "sign_in_code_sent"
 
 
@@ -71,19 +75,22 @@ def _private(response):
 
 
 def start_code_sign_in(
-    email: str, next_url: str = "", support: dict | None = None, again: bool = False
-) -> str:
+    email: str, next_url: str = "", support: dict | None = None, again: bool = False,
+    gift: dict | None = None,
+) -> str:  # fmt: skip
     """Email `email` a code (or, without an account, the offer to make one) and remember in this
-    session who is signing in, where they go after, and the support form's choice if it came from
-    there; returns the code page's address. A new code asked for `again` from the code page keeps
-    where the first one was going."""
+    session who is signing in, where they go after, and the support form's choice or the gift
+    form's order if it came from one; returns the code page's address. A new code asked for
+    `again` from the code page keeps where the first one was going."""
     email = accounts.normalize_email(email)
     pending = _pending()
     if again and pending is not None and pending["email"] == email:
         support, next_url = pending.get("support"), pending.get("next", "")
+        gift = pending.get("gift")
     sign_in_codes.request_code(email, g.lang, next_url)
     setattr(g, SENT, True)  # counts toward the per-address limit
-    session[PENDING] = {"email": email, "next": next_url, "support": support}
+    entry = {"email": email, "next": next_url, "support": support}
+    session[PENDING] = entry if gift is None else {**entry, "gift": gift}
     return url_for("accounts.enter_code", lang=g.lang)
 
 
@@ -102,9 +109,9 @@ def _problem(checked: sign_in_codes.Checked) -> str:
 
 
 def _signed_in(user, pending: dict, remember: bool = False):
-    """Signed in by code: where the reader was going, the support form's payment, or (staff with
-    two-factor sign-in) the second factor first."""
-    support = pending.get("support")
+    """Signed in by code: where the reader was going, the support form's or the gift form's
+    payment, or (staff with two-factor sign-in) the second factor first."""
+    support, gift = pending.get("support"), pending.get("gift")
     target = safe_next(pending.get("next"), url_for("readers.home", lang=g.lang))
     code_page = sign_in(user, remember=remember, next_url=target)  # a fresh session
     if code_page:
@@ -112,6 +119,9 @@ def _signed_in(user, pending: dict, remember: bool = False):
     if isinstance(support, dict):
         session[SUPPORT_CHOICE] = support
         return redirect(url_for("billing.continue_support", lang=g.lang))
+    if isinstance(gift, dict):
+        session[GIFT_ORDER] = gift
+        return redirect(url_for("billing.continue_gift", lang=g.lang))
     return redirect(target)
 
 
@@ -140,7 +150,7 @@ def enter_code():
         form.code.errors.append(_problem(checked))
     page = render_template(
         "accounts/code_enter.html", form=form, email=pending["email"], next=pending.get("next"),
-        choice=pending.get("support"), currency=support_currency(),
+        choice=pending.get("support"), gift=pending.get("gift"), currency=support_currency(),
         minutes=_minutes(),
     )  # fmt: skip
     return _private(make_response(page))
