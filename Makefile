@@ -31,6 +31,7 @@ translations: $(COMPILED)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask content load-sample --if-empty
+	$(BIN)/flask demo prompt-test
 	WEB_PORT=$(PORT) STRIPE_EMULATOR_PORT=$(STRIPE_EMULATOR_PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: install

@@ -217,6 +217,18 @@ def demo_seed_command(supporters: int) -> None:
     click.echo(f"{supporters} supporters and {events} webhook events added.")
 
 
+@demo_cli.command("prompt-test")
+def demo_prompt_test_command() -> None:
+    """Start a demonstration prompt test on the English prompt, with two weeks of figures (once:
+    nothing when that prompt has had a test)."""
+    test = demo.sample_prompt_test()
+    if test is None:
+        click.echo("The English prompt has had a test already; no demonstration test added.")
+        return
+    click.echo(f"Prompt test {test.id} running, with two weeks of figures: "
+               f"/en/staff/prompt-tests/{test.id}")  # fmt: skip
+
+
 @figures_cli.command("refresh")
 @click.option("--again", is_flag=True, help="Make them all again from the rows.")
 def refresh_figures_command(again: bool) -> None:

@@ -1,5 +1,8 @@
 """`flask demo seed`: a realistic year of supporters, payments and webhook events, for demos and for
-measuring the staff pages at scale. Rows go in by bulk inserts, a batch at a time."""
+measuring the staff pages at scale. Rows go in by bulk inserts, a batch at a time.
+
+`flask demo prompt-test` (run by `make run`): a prompt test running on the English prompt, its
+figures counted through the same functions as readers' beacons and payments."""
 
 import random
 import uuid
@@ -11,7 +14,21 @@ from sqlalchemy import func, insert, select, text
 
 from .. import currency as money_units
 from ..extensions import db
-from ..models import Membership, MembershipChange, MembershipStatus, Payment, User, WebhookEvent
+from ..models import (
+    AttemptStatus,
+    Membership,
+    MembershipChange,
+    MembershipStatus,
+    Payment,
+    PaymentAttempt,
+    PaymentKind,
+    Prompt,
+    PromptTest,
+    SignupSource,
+    User,
+    WebhookEvent,
+)
+from . import accounts, money, prompt_tests, prompts
 
 Status = MembershipStatus
 BATCH = 2000
@@ -118,3 +135,75 @@ def _event(event_type: str, customer: str, object_id: str, at: datetime) -> dict
                "data": {"object": {"id": object_id, "customer": customer}}, "livemode": False}  # fmt: skip
     return {"id": event_id, "type": event_type, "created": at, "customer_id": customer, "payload": payload,
             "state": "applied", "received_at": at, "applied_at": at, "attempts": 1}  # fmt: skip
+
+
+# The demonstration prompt test: the control against two variants for two weeks. Per variant:
+# its name, its copy (None: the prompt's own) with the place of the amount it highlights among
+# the prompt's, impressions and clicks a day, and the payments its readers started and completed.
+SAMPLE_TEST_DAYS = 14
+SAMPLE_VARIANTS = [
+    ("Control", None, 90, 3, (7, 4)),
+    ("The smallest amount first", ({
+        "lines": "Propaganda distorts the truth and prolongs the war..\n"
+                 "A small amount each month keeps Enab Baladi independent..",
+        "cta": "Give monthly",
+    }, 0), 88, 4, (14, 9)),
+    ("Readers like you", ({
+        "lines": "Enab Baladi is funded by its readers, not by any side of the war..\n"
+                 "Join them: every month counts..",
+        "cta": "Join our supporters",
+    }, 1), 91, 2, (5, 2)),
+]  # fmt: skip
+
+
+def sample_prompt_test(now: datetime | None = None) -> PromptTest | None:
+    """Start the demonstration prompt test on the active English prompt, with two weeks of
+    impressions, clicks and payments (of demo readers, demo-prompt-<n>@example.org), so the
+    staff's readout has figures to show. Nothing when that prompt has had a test already, so it
+    may run on every start; returns the test made."""
+    now = now or datetime.now(UTC)
+    prompt = db.session.scalar(select(Prompt).where(Prompt.lang == "en", Prompt.active))
+    if prompt is None or db.session.scalar(
+        select(PromptTest.id).where(PromptTest.prompt_id == prompt.id).limit(1)
+    ):
+        return None
+    test = prompt_tests.create_test(
+        prompt, name="Leading with the smallest amount", minimum_impressions=1000, adaptive=False
+    )
+    for name, (copy, highlighted), *_ in SAMPLE_VARIANTS[1:]:  # the control came with the test
+        amount = prompt.monthly_amounts[highlighted]
+        prompt_tests.save_variant(test, None, name=name, share=1, **{
+            **prompt.copy_fields(), **copy, "highlighted_amount": amount})  # fmt: skip
+    prompt_tests.start_test(test)
+    started = now - timedelta(days=SAMPLE_TEST_DAYS)
+    test.started_at = started  # as if started two weeks ago, when its figures begin
+    variants = sorted(test.variants, key=lambda variant: (not variant.is_control, variant.id))
+    reader = 0
+    for variant, (*_, impressions, clicks, (paying, paid)) in zip(variants, SAMPLE_VARIANTS,
+                                                                    strict=True):  # fmt: skip
+        for day in range(SAMPLE_TEST_DAYS):
+            on = (started + timedelta(days=day)).date()
+            for event, times in (("impressions", impressions + day % 5), ("clicks", clicks)):
+                prompts.record_prompt_event(prompt.id, event, on, times)
+                prompts.record_variant_event(variant.id, event, on, times)
+        for n in range(paying):
+            reader += 1
+            at = started + (now - started) * (n + 0.5) / paying
+            to = AttemptStatus.SUCCEEDED if n < paid else AttemptStatus.EXPIRED
+            _demo_payment(prompt, variant.id, reader, at, to)
+    db.session.commit()
+    return test
+
+
+def _demo_payment(prompt: Prompt, variant_id: int, n: int, at: datetime, to: AttemptStatus):
+    """A demo reader's payment of the prompt's middle amount, from the variant, settled `to`."""
+    reader = accounts.create_user(f"demo-prompt-{n}@example.org", None, "en",
+                                  source=SignupSource.SUPPORT_FORM)  # fmt: skip
+    amounts = prompt.monthly_amounts
+    attempt = PaymentAttempt(
+        key=uuid.uuid4().hex, user=reader, kind=PaymentKind.DONATION,
+        amount=amounts[len(amounts) // 2], currency=prompt.currency, lang="en",
+        prompt_id=prompt.id, variant_id=variant_id, created_at=at,
+    )  # fmt: skip
+    db.session.add(attempt)
+    money.settle_attempt(attempt, to)

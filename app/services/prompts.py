@@ -120,32 +120,39 @@ def activate_prompt(prompt: Prompt) -> None:
     bump_content_version()
 
 
-def record_prompt_event(prompt_id: int, event: str, day: date | None = None) -> bool:
-    """Count one impression or click; False when the prompt or event is unknown."""
+def record_prompt_event(
+    prompt_id: int, event: str, day: date | None = None, times: int = 1
+) -> bool:
+    """Count one impression or click (or `times` of them); False when the prompt or event is
+    unknown."""
     if event not in EVENTS or db.session.get(Prompt, prompt_id) is None:
         return False
-    return _count(PromptStat, prompt_id, event, day)
+    return _count(PromptStat, prompt_id, event, day, times)
 
 
-def record_variant_event(variant_id: int, event: str, day: date | None = None) -> bool:
-    """Count one impression or click of a test's variant (the caller checked the variant runs)."""
+def record_variant_event(
+    variant_id: int, event: str, day: date | None = None, times: int = 1
+) -> bool:
+    """Count one impression or click of a test's variant (or `times` of them; the caller checked
+    the variant runs)."""
     if event not in EVENTS:
         return False
-    return _count(PromptVariantStat, variant_id, event, day)
+    return _count(PromptVariantStat, variant_id, event, day, times)
 
 
 # Redis hash fields: "<prompt id>:<day>:<event>", and "v<variant id>:<day>:<event>" for variants.
 _FIELD_PREFIX = {PromptStat: "", PromptVariantStat: "v"}
 
 
-def _count(table, row_id: int, event: str, day: date | None) -> bool:
+def _count(table, row_id: int, event: str, day: date | None, times: int = 1) -> bool:
     day = day or datetime.now(UTC).date()
     redis = _redis()
     try:
         if redis is not None:
-            redis.hincrby(REDIS_KEY, f"{_FIELD_PREFIX[table]}{row_id}:{day.isoformat()}:{event}", 1)
+            field = f"{_FIELD_PREFIX[table]}{row_id}:{day.isoformat()}:{event}"
+            redis.hincrby(REDIS_KEY, field, times)
         else:
-            _add_counts(row_id, day, {event: 1}, table)
+            _add_counts(row_id, day, {event: times}, table)
             db.session.commit()
     except (SQLAlchemyError, RedisError):  # a counter must never fail the page it counts
         db.session.rollback()

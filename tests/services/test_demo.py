@@ -1,10 +1,11 @@
-"""`flask demo seed`: a realistic dataset the staff pages can read."""
+"""`flask demo seed` and `flask demo prompt-test`: realistic data the staff pages can read."""
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Membership, Payment, User, WebhookEvent
-from app.services import metrics
+from app.models import Membership, Payment, PromptTest, PromptTestStatus, Role, User, WebhookEvent
+from app.services import metrics, prompt_figures, prompt_tests, prompts
+from tests.conftest import page_text
 
 
 def test_seed_builds_supporters_with_a_year_of_history(runner):
@@ -26,3 +27,34 @@ def test_accounts_made_after_seeding_get_fresh_ids(runner, make_user):
     """Seeding gives explicit ids; new accounts afterwards must not collide with them."""
     runner.invoke(args=["demo", "seed", "--supporters", "5"])
     assert make_user("after@example.org").id > 5
+
+
+def test_the_demonstration_prompt_test_runs_with_a_readout(runner, client, make_user, auth):
+    """`flask demo prompt-test`: the English prompt's control against two variants, running, with
+    two weeks of impressions, clicks and payments in its readout; staff read it in both
+    languages; run again, it adds nothing."""
+    result = runner.invoke(args=["demo", "prompt-test"])
+    assert result.exit_code == 0, result.output
+    [test] = db.session.scalars(select(PromptTest)).all()
+    assert f"/en/staff/prompt-tests/{test.id}" in result.output
+    assert test.status == PromptTestStatus.RUNNING and test.prompt.lang == "en"
+    assert len(test.variants) == 3 and test.control.name == "Control"
+    assert prompt_tests.running_test("en").id == test.id
+
+    figures = prompt_figures.readout_of(test).variants
+    assert [v.is_control for v in figures] == [True, False, False]
+    assert all(v.impressions > 1000 and v.clicks > 0 for v in figures)
+    assert [(v.started, v.completed) for v in figures] == [(7, 4), (14, 9), (5, 2)]
+    assert all(0 < v.conversion < 0.01 for v in figures)
+    assert sum(p.impressions for p in prompts.prompt_performance() if p.prompt.id == test.prompt_id)
+
+    make_user("staff@example.org", role=Role.STAFF)
+    auth.login(email="staff@example.org")
+    for lang, word in (("en", "Beats the control"), ("ar", "يتفوق على الضابطة")):
+        page = client.get(f"/{lang}/staff/prompt-tests/{test.id}")
+        assert page.status_code == 200 and word in page_text(page)
+        assert page.get_data(as_text=True).count("<tr data-variant=") == 3
+
+    again = runner.invoke(args=["demo", "prompt-test"])
+    assert again.exit_code == 0 and "no demonstration test added" in again.output
+    assert db.session.scalar(select(func.count(PromptTest.id))) == 1
