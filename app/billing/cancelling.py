@@ -9,11 +9,10 @@ from flask_login import current_user, login_required
 from ..currency import format_isolated
 from ..labels import CANCELLATION_REASON_LABELS
 from ..models import CancellationOutcome, CancellationReason, MembershipStatus
-from ..payments.gateway import GatewayError, IdempotencyConflict
 from ..services import billing, retention
 from . import bp
 from .forms import AnnualOfferForm, CancelReasonForm, LeaveForm, LowerOfferForm, PauseOfferForm
-from .messages import CONFLICT, UNAVAILABLE, refusal_message
+from .manage import made
 
 Offer = CancellationOutcome
 CANCELLABLE = (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
@@ -87,15 +86,7 @@ def _take(kind, form, cancellation):
 def _answer(action, message, cancellation=None):
     """Run the member's choice; a refusal or Stripe's trouble is said, and back to the offers
     (the request still open) or the account page; done, the account page says what changed."""
-    try:
-        action()
-    except billing.SupportRefused as refused:
-        flash(str(refusal_message(refused.reason, billing.currency_of(current_user))))
-    except IdempotencyConflict:
-        flash(str(CONFLICT))
-    except GatewayError:
-        flash(str(UNAVAILABLE))
-    else:
+    if made(action):
         flash(message(current_user.membership))
         return _account()
     if cancellation is not None and cancellation.outcome == Offer.ASKED:

@@ -16,8 +16,9 @@ def _account():
     return redirect(url_for("accounts.account", lang=g.lang))
 
 
-def _do(action, done_message):
-    """Run a member's change; provider trouble or a refusal becomes a message, never a half change."""
+def made(action) -> bool:
+    """Run a member's change (here, or on the cancelling pages); True when it was made. A refusal
+    or provider trouble becomes a message for the next page, never a half change."""
     try:
         action()
     except billing.SupportRefused as refused:
@@ -27,6 +28,13 @@ def _do(action, done_message):
     except GatewayError:
         flash(str(UNAVAILABLE))
     else:
+        return True
+    return False
+
+
+def _do(action, done_message):
+    """Run a member's change and say how it went, on the account page."""
+    if made(action):
         flash(done_message)
     return _account()
 

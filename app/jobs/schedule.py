@@ -9,7 +9,9 @@ in different periods (a backlog across the boundary) both run, which every job h
 is idempotent; the claim keeps them from running once per scheduler).
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -57,7 +59,8 @@ def claim(job: str, period: str) -> JobRun | None:
 
 
 def once_per(period_format: str, job: str, work, now: datetime | None = None) -> str:
-    """Run `work()` if this period of `job` is unclaimed; record what it returned."""
+    """Run `work()` if this period of `job` is unclaimed; record what it returned, committing what
+    it did with that record."""
     period = (now or datetime.now(UTC)).strftime(period_format)
     run = claim(job, period)
     if run is None:
@@ -70,181 +73,142 @@ def once_per(period_format: str, job: str, work, now: datetime | None = None) ->
     return result
 
 
-@periodic("flush-prompt-counts", crontab(minute="*"))
-def flush_prompt_counts() -> str:
-    return once_per(MINUTE, "flush-prompt-counts", prompts.flush_prompt_counts)
+def scheduled(job: str, schedule: Callable, period_format: str):
+    """Declare the decorated function as `job`, enqueued on `schedule` (a Huey crontab): each run
+    claims its period (`period_format`, see `once_per`), does the work, and commits it with what
+    it returned ("skipped" when the period was claimed already)."""
+
+    def declare(work: Callable[[], object]) -> Callable[[], str]:
+        @functools.wraps(work)
+        def run() -> str:
+            return once_per(period_format, job, work)
+
+        return periodic(job, schedule)(run)
+
+    return declare
 
 
-@periodic("expire-comps", crontab(minute="7"))
-def expire_comps() -> str:
-    def work():
-        ended = membership.expire_comps()
-        db.session.commit()
-        return ended
-
-    return once_per(HOUR, "expire-comps", work)
+@scheduled("flush-prompt-counts", crontab(minute="*"), MINUTE)
+def flush_prompt_counts() -> int:
+    """The prompt counters gathered in Redis, moved into the database."""
+    return prompts.flush_prompt_counts()
 
 
-@periodic("settle-offline-periods", crontab(minute="0"))
-def settle_offline_periods() -> str:
+@scheduled("expire-comps", crontab(minute="7"), HOUR)
+def expire_comps() -> int:
+    """Complimentary memberships past their date, ended."""
+    return membership.expire_comps()
+
+
+@scheduled("settle-offline-periods", crontab(minute="0"), HOUR)
+def settle_offline_periods() -> int:
     """Periods paid outside Stripe begin and end at midnight UTC: on the hour, each membership
     whose period began or ended moves (its perks follow the dates to the second meanwhile)."""
-
-    def work():
-        moved = offline_payments.settle_offline_periods()
-        db.session.commit()
-        return moved
-
-    return once_per(HOUR, "settle-offline-periods", work)
+    return offline_payments.settle_offline_periods()
 
 
-@periodic("deliver-gifts", crontab(minute="13"))
+@scheduled("deliver-gifts", crontab(minute="13"), HOUR)
 def deliver_gifts() -> str:
     """Gift memberships whose delivery date has come (a UTC day): the recipient's email."""
-
-    def work():
-        sent = gifts.deliver_due_gifts()
-        db.session.commit()
-        return f"{sent} gifts delivered"
-
-    return once_per(HOUR, "deliver-gifts", work)
+    return f"{gifts.deliver_due_gifts()} gifts delivered"
 
 
-@periodic("remind-renewals", crontab(minute="23", hour="8"))
+@scheduled("remind-renewals", crontab(minute="23", hour="8"), DAY)
 def remind_renewals() -> str:
     """Annual members a week before their renewal (card networks expect the notice)."""
-
-    def work():
-        sent = notices.remind_renewals()
-        db.session.commit()
-        return f"{sent} renewal notices"
-
-    return once_per(DAY, "remind-renewals", work)
+    return f"{notices.remind_renewals()} renewal notices"
 
 
-@periodic("warn-expiring-cards", crontab(minute="43", hour="8"))
+@scheduled("warn-expiring-cards", crontab(minute="43", hour="8"), DAY)
 def warn_expiring_cards() -> str:
     """Members whose card expires before their next payment, a week ahead of it."""
-
-    def work():
-        sent = notices.warn_expiring_cards()
-        db.session.commit()
-        return f"{sent} card notices"
-
-    return once_per(DAY, "warn-expiring-cards", work)
+    return f"{notices.warn_expiring_cards()} card notices"
 
 
-@periodic("reconcile", crontab(minute="17", hour="3"))
+@scheduled("reconcile", crontab(minute="17", hour="3"), DAY)
 def nightly_reconcile() -> str:
-    def work():
-        report = reconcile.reconcile(days=3)
-        return (f"{len(report.changed)} changed, {len(report.events_applied)} applied, "
-                f"{len(report.events_failed)} failed")  # fmt: skip
-
-    return once_per(DAY, "reconcile", work)
+    """`flask stripe reconcile --days 3`: subscriptions fetched again, events not delivered applied."""
+    report = reconcile.reconcile(days=3)
+    return (f"{len(report.changed)} changed, {len(report.events_applied)} applied, "
+            f"{len(report.events_failed)} failed")  # fmt: skip
 
 
-@periodic("expire-abandoned-attempts", crontab(minute="37"))
+@scheduled("expire-abandoned-attempts", crontab(minute="37"), HOUR)
 def expire_abandoned_attempts() -> str:
     """Ask Stripe about attempts older than its incomplete window, so a missed webhook does not
     leave one waiting (the return page's own check: it settles them as paid or expired)."""
-
-    def work():
-        cutoff = datetime.now(UTC) - ABANDONED_AFTER
-        attempts = db.session.scalars(
-            select(PaymentAttempt)
-            .where(
-                PaymentAttempt.status == AttemptStatus.STARTED,
-                PaymentAttempt.created_at < cutoff,
-                PaymentAttempt.subscription_id.is_not(None),
-            )
-            .limit(500)
-        ).all()
-        outcomes: dict[str, int] = {}
-        for attempt in attempts:
-            try:
-                outcome = checkout.fulfil_attempt(attempt)
-            except GatewayError:
-                db.session.rollback()
-                outcome = "stripe unavailable"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        return ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-
-    return once_per(HOUR, "expire-abandoned-attempts", work)
+    cutoff = datetime.now(UTC) - ABANDONED_AFTER
+    attempts = db.session.scalars(
+        select(PaymentAttempt)
+        .where(
+            PaymentAttempt.status == AttemptStatus.STARTED,
+            PaymentAttempt.created_at < cutoff,
+            PaymentAttempt.subscription_id.is_not(None),
+        )
+        .limit(500)
+    ).all()
+    outcomes: dict[str, int] = {}
+    for attempt in attempts:
+        try:
+            outcome = checkout.fulfil_attempt(attempt)
+        except GatewayError:
+            db.session.rollback()
+            outcome = "stripe unavailable"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
 
 
-@periodic("retry-webhook-events", crontab(minute="*/10"))
+@scheduled("retry-webhook-events", crontab(minute="*/10"), MINUTE)
 def retry_webhook_events() -> str:
     """Failed events again (Stripe retries too, for three days), and parked events whose customer
     has been linked since."""
-
-    def work():
-        cutoff = datetime.now(UTC) - EVENT_RETRY_AFTER
-        failed = db.session.scalars(
-            select(WebhookEvent.id)
-            .where(
-                WebhookEvent.state == "failed",
-                WebhookEvent.attempts < MAX_EVENT_ATTEMPTS,
-                WebhookEvent.received_at < cutoff,
-            )
-            .order_by(WebhookEvent.created)
-            .limit(500)
-        ).all()
-        applied = sum(ledger.replay(event_id).status == 200 for event_id in failed)
-        parked = sum(ledger.apply_parked(customer) for customer in ledger.linked_parked_customers())
-        return f"{applied} of {len(failed)} failed events applied, {parked} parked events applied"
-
-    return once_per(MINUTE, "retry-webhook-events", work)
+    cutoff = datetime.now(UTC) - EVENT_RETRY_AFTER
+    failed = db.session.scalars(
+        select(WebhookEvent.id)
+        .where(
+            WebhookEvent.state == "failed",
+            WebhookEvent.attempts < MAX_EVENT_ATTEMPTS,
+            WebhookEvent.received_at < cutoff,
+        )
+        .order_by(WebhookEvent.created)
+        .limit(500)
+    ).all()
+    applied = sum(ledger.replay(event_id).status == 200 for event_id in failed)
+    parked = sum(ledger.apply_parked(customer) for customer in ledger.linked_parked_customers())
+    return f"{applied} of {len(failed)} failed events applied, {parked} parked events applied"
 
 
-@periodic("requeue-lost-mail", crontab(minute="*/10"))
+@scheduled("requeue-lost-mail", crontab(minute="*/10"), MINUTE)
 def requeue_lost_mail() -> str:
     """Messages written but never handed to the queue (it was down at the time) are queued again;
     delivering is idempotent, so one that was only slow is not sent twice."""
-
-    def work():
-        cutoff = datetime.now(UTC) - MAIL_LOST_AFTER
-        lost = db.session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.state == MailState.QUEUED,
-                OutboxMessage.attempts == 0,
-                OutboxMessage.created_at < cutoff,
-            )
-            .limit(1000)
-        ).all()
-        for message_id in lost:
-            enqueue(db.session, mail.DELIVER_JOB, message_id)
-        db.session.commit()
-        return f"{len(lost)} messages queued again"
-
-    return once_per(MINUTE, "requeue-lost-mail", work)
+    cutoff = datetime.now(UTC) - MAIL_LOST_AFTER
+    lost = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.state == MailState.QUEUED,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.created_at < cutoff,
+        )
+        .limit(1000)
+    ).all()
+    for message_id in lost:
+        enqueue(db.session, mail.DELIVER_JOB, message_id)
+    return f"{len(lost)} messages queued again"
 
 
-@periodic("refresh-figures", crontab(minute="*/5"))
+@scheduled("refresh-figures", crontab(minute="*/5"), MINUTE)
 def refresh_figures() -> str:
     """The staff figures' summaries (`services.figures`): each day, reader and past month's
     standing whose rows changed since the last run recomputed from them, so a staff page sums
     only the rows of the last quarter hour or so itself."""
-
-    def work():
-        done = summaries.refresh()
-        db.session.commit()
-        return done
-
-    return once_per(MINUTE, "refresh-figures", work)
+    return summaries.refresh()
 
 
-@periodic("remake-figures", crontab(minute="41", hour="4"))
+@scheduled("remake-figures", crontab(minute="41", hour="4"), DAY)
 def remake_figures() -> str:
     """Every summary made again from all its rows once a night, so what the five-minute refresh
     cannot see (a row restored or edited by hand with a past update time, an article deleted, a
     transaction open longer than the refresh's margin) is right again by morning. A million
     supporters take about half a minute; pages read the old summaries until it commits."""
-
-    def work():
-        done = summaries.refresh(again=True)
-        db.session.commit()
-        return done
-
-    return once_per(DAY, "remake-figures", work)
+    return summaries.refresh(again=True)

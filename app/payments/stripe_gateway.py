@@ -283,7 +283,6 @@ class StripeGateway:
                 "items": [{"id": current.item_id,
                            "price_data": self._price_data(amount, currency, interval)}],
                 "proration_behavior": "none",
-                "expand": SUBSCRIPTION_EXPAND,
             }  # fmt: skip
         else:
             price = self.price_for(amount, currency, interval)
@@ -291,11 +290,20 @@ class StripeGateway:
                 "items": [{"id": current.item_id, "price": price}],
                 "proration_behavior": "always_invoice",
                 "payment_behavior": "pending_if_incomplete",
-                "expand": SUBSCRIPTION_EXPAND,
             }
+        return self._update_subscription(subscription_id, params, idempotency_key)
+
+    def _update_subscription(
+        self, subscription_id: str, params: SubscriptionUpdateParams, idempotency_key: str | None
+    ) -> Subscription:
+        """The subscription updated with `params` at Stripe, as its answer has it (expanded as
+        every snapshot is)."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key else {}
         with stripe_errors():
             subscription = self.client.v1.subscriptions.update(
-                subscription_id, params=params, options={"idempotency_key": idempotency_key}
+                subscription_id,
+                params={**params, "expand": SUBSCRIPTION_EXPAND},
+                options=options,  # type: ignore[arg-type]
             )
         return subscription_from_stripe(subscription.to_dict(for_json=True))
 
@@ -312,14 +320,9 @@ class StripeGateway:
         self, subscription_id: str, cancel: bool, idempotency_key: str | None = None
     ) -> Subscription:
         """The subscription set to end (or, with cancel=False, to go on) at the period's end."""
-        options = {"idempotency_key": idempotency_key} if idempotency_key else {}
-        with stripe_errors():
-            subscription = self.client.v1.subscriptions.update(
-                subscription_id,
-                params={"cancel_at_period_end": cancel, "expand": SUBSCRIPTION_EXPAND},
-                options=options,  # type: ignore[arg-type]
-            )
-        return subscription_from_stripe(subscription.to_dict(for_json=True))
+        return self._update_subscription(
+            subscription_id, {"cancel_at_period_end": cancel}, idempotency_key
+        )
 
     def pause_collection(
         self, subscription_id: str, *, resumes_at: datetime, paid_until: datetime,
@@ -330,29 +333,16 @@ class StripeGateway:
         `active` (https://docs.stripe.com/billing/subscriptions/pause-payment). Stripe clears the
         pause at `resumes_at` by itself. The end of the period already paid goes in the
         subscription's metadata (`PAID_UNTIL`), so its every snapshot says until when it was paid."""
-        params: SubscriptionUpdateParams = {
+        pause: SubscriptionUpdateParams = {
             "pause_collection": {"behavior": "void", "resumes_at": int(resumes_at.timestamp())},
             "metadata": {PAID_UNTIL: str(int(paid_until.timestamp()))},
-            "expand": SUBSCRIPTION_EXPAND,
         }
-        with stripe_errors():
-            subscription = self.client.v1.subscriptions.update(
-                subscription_id, params=params, options={"idempotency_key": idempotency_key}
-            )
-        return subscription_from_stripe(subscription.to_dict(for_json=True))
+        return self._update_subscription(subscription_id, pause, idempotency_key)
 
     def resume_collection(self, subscription_id: str, idempotency_key: str) -> Subscription:
         """Unset `pause_collection` now: Stripe collects again from the next invoice on."""
-        params: SubscriptionUpdateParams = {
-            "pause_collection": "",
-            "metadata": {PAID_UNTIL: ""},
-            "expand": SUBSCRIPTION_EXPAND,
-        }
-        with stripe_errors():
-            subscription = self.client.v1.subscriptions.update(
-                subscription_id, params=params, options={"idempotency_key": idempotency_key}
-            )
-        return subscription_from_stripe(subscription.to_dict(for_json=True))
+        resume: SubscriptionUpdateParams = {"pause_collection": "", "metadata": {PAID_UNTIL: ""}}
+        return self._update_subscription(subscription_id, resume, idempotency_key)
 
     def create_donation(
         self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
