@@ -349,31 +349,27 @@ class StripeGateway:
         metadata: dict[str, str],
     ) -> PaymentIntent:  # fmt: skip
         """A one-time payment of `amount`, waiting for the reader to confirm it."""
-        params: PaymentIntentCreateParams = {
-            "customer": customer_id,
-            "amount": amount,
-            "currency": currency.lower(),
-            "automatic_payment_methods": {"enabled": True},
-            "description": "One-time donation",
-            "metadata": metadata,
-        }
-        with stripe_errors():
-            intent = self.client.v1.payment_intents.create(
-                params=params, options={"idempotency_key": idempotency_key}
-            )
-        return payment_intent_from_stripe(intent.to_dict(for_json=True))
+        return self._one_time_payment("One-time donation", customer_id, amount, currency,
+                                      metadata, idempotency_key)  # fmt: skip
 
     def create_gift_payment(
         self, *, customer_id: str, amount: int, currency: str, idempotency_key: str,
         metadata: dict[str, str],
     ) -> PaymentIntent:  # fmt: skip
         """A one-time payment for a gift membership, waiting for the giver to confirm it."""
+        return self._one_time_payment("Gift membership", customer_id, amount, currency,
+                                      metadata, idempotency_key)  # fmt: skip
+
+    def _one_time_payment(
+        self, description: str, customer_id: str, amount: int, currency: str,
+        metadata: dict[str, str], idempotency_key: str,
+    ) -> PaymentIntent:  # fmt: skip
         params: PaymentIntentCreateParams = {
             "customer": customer_id,
             "amount": amount,
             "currency": currency.lower(),
             "automatic_payment_methods": {"enabled": True},
-            "description": "Gift membership",
+            "description": description,
             "metadata": metadata,
         }
         with stripe_errors():
