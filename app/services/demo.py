@@ -22,6 +22,7 @@ from ..models import (
     Payment,
     PaymentAttempt,
     PaymentKind,
+    PaymentStatus,
     Prompt,
     PromptTest,
     SignupSource,
@@ -196,14 +197,20 @@ def sample_prompt_test(now: datetime | None = None) -> PromptTest | None:
 
 
 def _demo_payment(prompt: Prompt, variant_id: int, n: int, at: datetime, to: AttemptStatus):
-    """A demo reader's payment of the prompt's middle amount, from the variant, settled `to`."""
+    """A demo reader's payment of the prompt's middle amount, from the variant, settled `to`; a
+    succeeded one with its paid payment, as Stripe's events record it, so revenue counts it."""
     reader = accounts.create_user(f"demo-prompt-{n}@example.org", None, "en",
                                   source=SignupSource.SUPPORT_FORM)  # fmt: skip
     amounts = prompt.monthly_amounts
+    intent = f"pi_demo_{uuid.uuid4().hex[:24]}"
     attempt = PaymentAttempt(
         key=uuid.uuid4().hex, user=reader, kind=PaymentKind.DONATION,
         amount=amounts[len(amounts) // 2], currency=prompt.currency, lang="en",
-        prompt_id=prompt.id, variant_id=variant_id, created_at=at,
+        prompt_id=prompt.id, variant_id=variant_id, created_at=at, payment_intent_id=intent,
     )  # fmt: skip
     db.session.add(attempt)
     money.settle_attempt(attempt, to)
+    if to == AttemptStatus.SUCCEEDED:
+        money.record_payment(reader, kind=PaymentKind.DONATION, amount=attempt.amount,
+                             currency=attempt.currency, status=PaymentStatus.PAID,
+                             payment_intent_id=intent, paid_at=at)  # fmt: skip

@@ -45,6 +45,9 @@ def test_the_demonstration_prompt_test_runs_with_a_readout(runner, client, make_
     assert [v.is_control for v in figures] == [True, False, False]
     assert all(v.impressions > 1000 and v.clicks > 0 for v in figures)
     assert [(v.started, v.completed) for v in figures] == [(7, 4), (14, 9), (5, 2)]
+    middle = test.prompt.monthly_amounts[len(test.prompt.monthly_amounts) // 2]
+    currency = test.prompt.currency
+    assert [v.revenue for v in figures] == [{currency: n * middle} for n in (4, 9, 2)]
     assert all(0 < v.conversion < 0.01 for v in figures)
     assert sum(p.impressions for p in prompts.prompt_performance() if p.prompt.id == test.prompt_id)
 
