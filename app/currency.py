@@ -3,7 +3,8 @@ text read into them, the smallest and largest amounts we take, the card-fee arit
 amounts written out for the reader's language.
 
 Every amount in the app is an integer of the currency's minor units as Stripe counts them: cents
-for USD, yen for JPY, fils for KWD. Nothing else in app/ or templates/ knows how many there are.
+for USD, yen for JPY, fils for KWD (and piastres for the Syrian pound, which only payments received
+outside Stripe are in). Nothing else in app/ or templates/ knows how many there are.
 """
 
 import functools
@@ -33,8 +34,7 @@ THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 #   so here they are two-decimal like every currency not listed above.
 WHOLE_UNITS_ONLY = frozenset({"ISK"})
 # Stripe's presentment currencies (the same page, "Supported presentment currencies", with the
-# three-decimal ones above). Money received outside Stripe is recorded in one of them, so every
-# amount in the app counts its minor units by the rules above.
+# three-decimal ones above).
 STRIPE_CURRENCIES = frozenset({
     "USD", "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD",
     "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BWP", "BYN", "BZD", "CAD",
@@ -48,6 +48,14 @@ STRIPE_CURRENCIES = frozenset({
     "THB", "TJS", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "UYU", "UZS", "VND",
     "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW"
 })  # fmt: skip
+# Money received outside Stripe is recorded in one of Stripe's currencies still in use, or in the
+# Syrian pound, which Stripe does not take: ISO 4217 gives it two minor units, as the rules above
+# count every currency they do not list. Stripe still lists three codes that were replaced: the
+# São Tomé dobra STD by STN (2018), the Antillean guilder ANG by XCG (2025), the Bulgarian lev BGN
+# by the euro (2026); nobody pays in them any more.
+REPLACED = frozenset({"ANG", "BGN", "STD"})
+OFFLINE_ONLY = frozenset({"SYP"})
+OFFLINE_CURRENCIES = (STRIPE_CURRENCIES - REPLACED) | OFFLINE_ONLY
 
 PERCENT = 100
 PRESETS = (1, 5, 10)  # whole units a month, where no prompt names amounts
@@ -59,6 +67,19 @@ _LONGEST_AMOUNT = 32  # characters: far beyond any real amount, well below Pytho
 def is_stripe_currency(currency: str) -> bool:
     """Whether `currency` (any case) is one Stripe takes payments in."""
     return str(currency).upper() in STRIPE_CURRENCIES
+
+
+def is_offline_currency(currency: str) -> bool:
+    """Whether `currency` (any case) is one a payment received outside Stripe may be recorded in."""
+    return str(currency).upper() in OFFLINE_CURRENCIES
+
+
+def offline_currencies(first: str) -> list[str]:
+    """The currencies an offline payment may be recorded in, as offered: `first` (the support
+    currency), then the Syrian pound, then the others in alphabetical order."""
+    leading = [code for code in dict.fromkeys((first.upper(), *sorted(OFFLINE_ONLY)))
+               if code in OFFLINE_CURRENCIES]  # fmt: skip
+    return [*leading, *sorted(OFFLINE_CURRENCIES - set(leading))]
 
 
 def exponent(currency: str) -> int:

@@ -4,13 +4,20 @@ Order: the language in the URL (`/<lang>/...`), then the reader's saved choice (
 browser's Accept-Language, then English.
 """
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from babel import Locale
 from flask import Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from werkzeug.routing import BuildError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError, RoutingException
+
+from .urls import safe_next
 
 LANG_COOKIE = "lang"
 RTL_LANGUAGES = {"ar"}
+# Each language in its own words, for the language link and the choices of a language.
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 # Dates and numbers follow the outlet's own usage: Levantine month names (كانون الثاني) in Arabic.
 FORMAT_LOCALES = {"ar": "ar_SY"}
@@ -53,6 +60,12 @@ def format_locale(lang: str | None = None) -> str:
     return FORMAT_LOCALES.get(lang, lang)
 
 
+def language_name(code: str, lang: str | None = None) -> str:
+    """A language named in the page's language or `lang` (what a page says about a language, not
+    the link to it): "Arabic" on an English page, "الإنجليزية" on an Arabic one."""
+    return Locale.parse(code).get_display_name(format_locale(lang)) or code
+
+
 def text_direction(lang: str | None = None) -> str:
     return "rtl" if (lang or current_lang()) in RTL_LANGUAGES else "ltr"
 
@@ -66,9 +79,42 @@ def other_language(lang: str) -> str:
 LANGUAGE_SPECIFIC = frozenset({"readers.article", "readers.section", "readers.tag"})
 
 
+# Query parameters naming where to go after the page (sign-in's `next`): a language link moves
+# them to its language, so the reader does not land back in the language they left.
+RETURN_PARAMETERS = frozenset({"next"})
+
+
+def path_in(target: str, lang: str) -> str:
+    """`target`, a path on this site, in `lang` when it names a page meaning the same in every
+    language (the account, support or sign-in pages: `/ar/account?x=1` -> `/en/account?x=1`);
+    anything else (an article, whose slug is one language's, or not one of our pages) as it is."""
+    if not target or safe_next(target, "") != target or not has_request_context():
+        return target
+    parts = urlsplit(target)
+    try:
+        endpoint, values = current_app.url_map.bind("").match(parts.path, method="GET")
+    except (HTTPException, RoutingException):
+        return target
+    if endpoint in LANGUAGE_SPECIFIC or values.get("lang") not in languages():
+        return target
+    try:
+        path = url_for(endpoint, **{**values, "lang": lang})
+    except BuildError:
+        return target
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
+
+
+def _query_in(query: str, lang: str) -> str:
+    """The query string with its return parameters moved to `lang` (untouched when none moves)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    moved = [(k, path_in(v, lang) if k in RETURN_PARAMETERS else v) for k, v in pairs]
+    return urlencode(moved, safe="/") if moved != pairs else query
+
+
 def same_page_in(lang: str) -> str | None:
-    """This page's address in `lang` (query string kept), for pages whose address means the same in
-    every language: the account, support, sign-in and staff pages."""
+    """This page's address in `lang` (query string kept, a return address in it moved to `lang`
+    too), for pages whose address means the same in every language: the account, support,
+    sign-in and staff pages."""
     rule = request.url_rule if has_request_context() else None
     if rule is None or "GET" not in (rule.methods or ()):
         return None
@@ -79,7 +125,7 @@ def same_page_in(lang: str) -> str | None:
         path = url_for(endpoint, **{**(request.view_args or {}), "lang": lang})
     except BuildError:
         return None
-    query = request.query_string.decode() if request.method == "GET" else ""
+    query = _query_in(request.query_string.decode(), lang) if request.method == "GET" else ""
     return f"{path}?{query}" if query else path
 
 
@@ -110,6 +156,7 @@ def init_app(app: Flask) -> None:
             "dir": text_direction(lang),
             "other_lang": other_language(lang),
             "language_names": LANGUAGE_NAMES,
+            "language_name": language_name,
         }
         same_page = same_page_in(other_language(lang))
         if same_page:  # templates may set a better one (an article's other version)

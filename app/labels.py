@@ -1,23 +1,41 @@
-"""What staff read for the data the site records: Stripe's event types and the audit log's actions,
-each with a label in the page's language, in one place (the statuses' labels are in templating).
+"""What staff read for the data the site records: Stripe's event types, the webhook ledger's
+states, roles and the audit log's actions and details, each with a label in the page's language,
+in one place (the payment, attempt and mail statuses' labels are in templating).
 
 The values themselves stay as stored (Stripe's `invoice.paid`, our `staff role`); pages show the
 label, and a value without one shows as stored, so a new one is visible rather than hidden — and
-tests/test_labels.py fails until it has a label.
+tests/test_labels.py fails until it has a label. How an audit entry's details read is in
+app/audit_details.py, from the labels here.
 """
 
-import json
-
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .models import (
     CancellationOutcome,
     CancellationReason,
     GiftState,
+    MembershipStatus,
     OfflineMethod,
     PromptTestStatus,
+    Role,
     SignupSource,
 )
+
+# Where a reader's membership stands.
+STATUS_LABELS = {
+    MembershipStatus.NONE: _l("Not a member"),
+    # Waiting for the first payment: still on the payment page, its confirmation on the way, or
+    # left unpaid (the reader closed the page), which Stripe cannot tell apart for a while.
+    MembershipStatus.PENDING: _l("First payment not completed"),
+    MembershipStatus.ACTIVE: _l("Active member"),
+    MembershipStatus.ENDING: _l("Member until the end of the paid period"),
+    MembershipStatus.PAST_DUE: _l("Payment failed: please update your card"),
+    MembershipStatus.LAPSED: _l("Membership ended"),
+    MembershipStatus.COMPLIMENTARY: _l("Complimentary member"),
+    MembershipStatus.PAUSED: _l("Membership paused"),
+    MembershipStatus.OFFLINE: _l("Member (paid by transfer or in person)"),
+}
 
 # Stripe's event types the ledger applies (services/billing_events.HANDLERS) or commonly receives.
 EVENT_LABELS = {
@@ -59,8 +77,29 @@ EVENT_LABELS = {
     "setup_intent.created": _l("Card update started"),
     "setup_intent.succeeded": _l("Card update succeeded"),
     "setup_intent.setup_failed": _l("Card update failed"),
+    "test_helpers.test_clock.created": _l("Test clock created"),
     "test_helpers.test_clock.advancing": _l("Test clock moving"),
     "test_helpers.test_clock.ready": _l("Test clock moved"),
+    "test_helpers.test_clock.deleted": _l("Test clock deleted"),
+    "test_helpers.test_clock.internal_failure": _l("Test clock failed at Stripe"),
+}
+
+# Where a stored webhook event stands (services/ledger.py), and what applying it again gave.
+EVENT_STATE_LABELS = {
+    "received": _l("Received, not applied yet"),
+    "applied": _l("Applied"),
+    "ignored": _l("Ignored"),
+    "parked": _l("Parked"),
+    "failed": _l("Failed to apply"),
+    "duplicate": _l("Already applied"),
+    "invalid": _l("Invalid"),
+}
+
+# What an account may do: read, or work on the staff pages (admins also manage staff).
+ROLE_LABELS = {
+    Role.READER: _l("Reader (no staff access)"),
+    Role.STAFF: _l("Staff member"),
+    Role.ADMIN: _l("Admin"),
 }
 
 # Why a membership changed (the `cause` of membership.apply), besides the event types above.
@@ -164,6 +203,52 @@ DETAIL_LABELS = {
     "received": _l("Received on"),
     "covers": _l("Period covered"),
     "reason": _l("Reason"),
+    "kept": _l("Subscription kept"),
+    "refund": _l("Refund"),
+    "status": _l("Status at Stripe"),
+    "left": _l("Recovery codes left"),
+}
+# Details naming one of our records by its id: shown as the record ("payment #7"), without a key.
+DETAIL_RECORDS = {
+    "payment": _l("payment #%(id)s"),
+    "prompt": _l("prompt #%(id)s"),
+    "test": _l("prompt test #%(id)s"),
+    "variant": _l("variant #%(id)s"),
+    "message_id": _l("message #%(id)s"),
+}
+# The supporters list's filters, as an export records them (its query string).
+FILTER_LABELS = {
+    "q": _l("Email or Stripe id"),
+    "status": _l("Status"),
+    "interval": _l("Plan"),
+    "min_amount": _l("Amount from"),
+    "max_amount": _l("Amount to"),
+    "language": _l("Language"),
+    "since": _l("Joined since"),
+    "source": _l("Came by"),
+    "subscriptions": _l("Subscriptions"),
+    "sort": _l("Sort"),
+}
+FILTER_VALUE_LABELS = {
+    ("interval", "month"): _l("Monthly"),
+    ("interval", "year"): _l("Annually"),
+    ("subscriptions", "several"): _l("More than one live now"),
+    ("subscriptions", "second_ended"): _l("A second one ended and refunded"),
+    ("sort", "newest"): _l("Newest"),
+    ("sort", "oldest"): _l("Oldest"),
+    ("sort", "amount"): _l("Largest amount"),
+    ("sort", "email"): _l("Email"),
+}
+# A subscription's status at Stripe, as a second subscription's audit entry records it.
+STRIPE_STATUS_LABELS = {
+    "incomplete": _l("Waiting for its first payment"),
+    "incomplete_expired": _l("First payment never made, expired"),
+    "trialing": _l("In a trial"),
+    "active": _l("Active and charging"),
+    "past_due": _l("Payment overdue"),
+    "unpaid": _l("Unpaid"),
+    "canceled": _l("Cancelled at Stripe"),
+    "paused": _l("Collection paused"),
 }
 
 # Where a gift membership stands.
@@ -252,12 +337,21 @@ def detail_label(key: str) -> str:
     return str(label) if label is not None else key
 
 
-def detail_value(key: str, value: object) -> str:
-    """An audit detail's value as a person reads it: a known code by its label, anything else as
-    it was recorded."""
-    if key == "method" and value in {method.value for method in OfflineMethod}:
-        return offline_method_label(str(value))
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+def event_state_label(state: str) -> str:
+    label = EVENT_STATE_LABELS.get(state)
+    return str(label) if label is not None else state
+
+
+def listed(items: list[str]) -> str:
+    """Items one after another, with the page language's separator ("a, b"; "a، b")."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = gettext("%(first)s, %(second)s", first=text, second=item)
+    return text
 
 
 def audit_label(action: str) -> str:

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
@@ -13,27 +13,30 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from .audit_details import audit_details, detail_value
 from .currency import format_amount, minimum_amount, support_currency
 from .i18n import format_locale
 from .labels import (
+    STATUS_LABELS,
     audit_label,
     cancellation_outcome_label,
     cancellation_reason_label,
     cause_label,
     detail_label,
-    detail_value,
     event_label,
+    event_state_label,
     gift_state_label,
+    listed,
     offer_label,
     offline_method_label,
     prompt_test_status_label,
+    role_label,
     signup_source_label,
 )
 from .models import (
     AccountEmail,
     AttemptStatus,
     MailState,
-    MembershipStatus,
     NoticeKind,
     PaymentStatus,
 )
@@ -41,27 +44,7 @@ from .services.membership import perks_for
 from .urls import external_url
 
 _PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
-# Every state shown to a person has its one translated label here.
-STATUS_LABELS = {
-    MembershipStatus.NONE: _l("Not a member"),
-    MembershipStatus.PENDING: _l("Payment being confirmed"),
-    MembershipStatus.ACTIVE: _l("Active member"),
-    MembershipStatus.ENDING: _l("Member until the end of the paid period"),
-    MembershipStatus.PAST_DUE: _l("Payment failed: please update your card"),
-    MembershipStatus.LAPSED: _l("Membership ended"),
-    MembershipStatus.COMPLIMENTARY: _l("Complimentary member"),
-    MembershipStatus.PAUSED: _l("Membership paused"),
-    MembershipStatus.OFFLINE: _l("Member (paid by transfer or in person)"),
-}
-EVENT_STATE_LABELS = {
-    "received": _l("received"),
-    "applied": _l("applied"),
-    "ignored": _l("ignored"),
-    "parked": _l("parked"),
-    "failed": _l("failed"),
-    "duplicate": _l("already applied"),
-    "invalid": _l("invalid"),
-}
+# Every state shown to a person has its one translated label here or in labels.py.
 PAYMENT_STATUS_LABELS = {
     PaymentStatus.PAID: _l("Paid"),
     PaymentStatus.FAILED: _l("Failed"),
@@ -143,6 +126,11 @@ def long_date(value: datetime, lang: str | None = None) -> str:
     return format_date(value, "long", locale=format_locale(lang))
 
 
+def month_year(value: datetime, lang: str | None = None) -> str:
+    """A month as the outlet names it, in the page's language or `lang`: "January 2026"."""
+    return format_skeleton("yMMMM", value, locale=format_locale(lang))
+
+
 def date_time(value: datetime, lang: str | None = None) -> Markup:
     """A moment as staff need it: the date as the outlet writes it, the time, and its time zone
     (times are kept in UTC), the time isolated so it reads left to right in Arabic too."""
@@ -181,6 +169,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent)
     app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)
+    app.add_template_filter(month_year)
     app.add_template_filter(iso_datetime, "iso")
     app.add_template_filter(date_time)
     app.add_template_global(event_label)
@@ -188,6 +177,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(cause_label)
     app.add_template_global(detail_label)
     app.add_template_global(detail_value)
+    app.add_template_global(audit_details)
+    app.add_template_global(listed)
+    app.add_template_global(role_label)
+    app.add_template_global(event_state_label)
     app.add_template_global(signup_source_label)
     app.add_template_global(prompt_test_status_label)
     app.add_template_global(cancellation_reason_label)
@@ -206,9 +199,6 @@ def init_app(app: Flask) -> None:
     )
     app.add_template_global(
         lambda status: str(ATTEMPT_STATUS_LABELS[status]), "attempt_status_label"
-    )
-    app.add_template_global(
-        lambda state: str(EVENT_STATE_LABELS.get(state, state)), "event_state_label"
     )
     app.add_template_global(lambda state: str(MAIL_STATE_LABELS[state]), "mail_state_label")
     app.add_template_global(lambda kind: str(NOTICE_LABELS[kind]), "notice_label")

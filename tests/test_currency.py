@@ -336,3 +336,29 @@ def test_the_guard_finds_what_it_guards_against():
     ]
     assert all(HARD_CODED.search(text) for text in caught)
     assert not any(HARD_CODED.search(t) for t in ("limit=100", "String(100)", "100 cents", "busd"))
+
+
+def test_offline_payments_take_the_syrian_pound_and_no_replaced_currency():
+    """SYP, which Stripe does not take, is offered right after the support currency, in piastres;
+    the codes Stripe still lists for replaced currencies are not offered; Stripe's own list (what
+    the support form may charge) is unchanged."""
+    offered = currency.offline_currencies("usd")
+    assert offered[:2] == ["USD", "SYP"] and len(offered) == len(set(offered))
+    assert currency.is_offline_currency("syp") and not currency.is_stripe_currency("SYP")
+    assert not {"STD", "ANG", "BGN"} & set(offered)
+    assert set(offered) - {"SYP"} <= currency.STRIPE_CURRENCIES
+    assert currency.offline_currencies("SYP")[:2] == ["SYP", "AED"]
+    assert (currency.exponent("SYP"), currency.to_minor_units("7.50", "SYP")) == (2, 750)
+
+
+def test_every_offline_currency_is_legal_tender_somewhere_today():
+    """CLDR's record of currencies in use: none offered has been replaced (STD by STN, and so on)."""
+    from datetime import UTC, datetime
+
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    today = datetime.now(UTC).date()
+    in_use = {code for territory in get_global("territory_currencies")
+              for code in get_territory_currencies(territory, today)}  # fmt: skip
+    assert set(currency.offline_currencies("usd")) - in_use == set()

@@ -19,8 +19,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from .. import currency as money_units
 from ..forms import Form
 from ..i18n import format_locale
-from ..labels import OFFLINE_METHOD_LABELS
-from ..models import OfflineMethod
+from ..labels import OFFLINE_METHOD_LABELS, ROLE_LABELS
+from ..models import OfflineMethod, Role
 from ..services.offline_payments import last_day
 
 
@@ -31,7 +31,7 @@ class GrantForm(Form):
 
 class StaffAccountForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = RadioField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Admin"))],
+    role = RadioField(_l("Role"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in (Role.STAFF, Role.ADMIN)],
                       default="staff", validators=[DataRequired()])  # fmt: skip
     submit = SubmitField(_l("Save"))
 
@@ -91,10 +91,9 @@ class OfflinePaymentForm(Form):
         super().__init__(*args, **kwargs)
         support = current_app.config["SUPPORT_CURRENCY"].upper()
         locale = format_locale()
-        codes = [support, *sorted(money_units.STRIPE_CURRENCIES - {support})]
         self.currency.choices = [
             SelectChoice(code, f"{code} · {get_currency_name(code, locale=locale)}")
-            for code in codes
+            for code in money_units.offline_currencies(support)
         ]
         if not self.currency.data:
             self.currency.data = support
@@ -103,7 +102,7 @@ class OfflinePaymentForm(Form):
         currency = self.currency.data or ""
         self.amount_minor = (
             money_units.to_minor_units(field.data, currency)
-            if money_units.is_stripe_currency(currency) else None
+            if money_units.is_offline_currency(currency) else None
         )  # fmt: skip
         if self.amount_minor is None:
             example = (

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..auth import staff_required
 from ..extensions import db
+from ..labels import event_state_label
 from ..models import WebhookEvent
 from ..services import audit, ledger
-from ..templating import EVENT_STATE_LABELS
 from . import bp
 
 STATES = ("received", "applied", "ignored", "parked", "failed")
@@ -48,5 +48,5 @@ def replay(event_id):
         audit.record(current_user, "replay", event_id, type=event.type)
         db.session.commit()
         outcome = ledger.replay(event_id).outcome
-        flash(_("Replayed: %(outcome)s.", outcome=EVENT_STATE_LABELS.get(outcome, outcome)))
+        flash(_("Replayed: %(outcome)s.", outcome=event_state_label(outcome)))
     return redirect(url_for("staff.webhook", lang=g.lang, event_id=event_id))

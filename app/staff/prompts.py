@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..auth import staff_required
 from ..extensions import db
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import language_name
 from ..models import Prompt, PromptTest
 from ..services import audit, prompts
 from . import bp
@@ -40,7 +40,7 @@ def prompt_edit(prompt_id):
     if prompt_id and prompt is None:
         abort(404)
     currency = prompt.currency if prompt else current_app.config["SUPPORT_CURRENCY"]
-    sections = [(i, f"{name} ({LANGUAGE_NAMES.get(section_lang, section_lang)})")
+    sections = [(i, f"{name} ({language_name(section_lang)})")
                 for i, name, section_lang in prompts.section_choices()]  # fmt: skip
     form = PromptForm(obj=prompt, currency=currency, sections=sections)
     if request.method == "GET" and prompt is not None:

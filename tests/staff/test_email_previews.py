@@ -56,7 +56,11 @@ def test_the_list_names_every_kind_with_its_links(staff_client):
     for kind in EVERY_KIND:
         for lang in LANGS:
             assert f'href="/en/staff/emails/{kind.value}/{lang}"' in html
-    assert "إيصال" in page_text(staff_client.get("/ar/staff/emails"))
+    arabic = page_text(staff_client.get("/ar/staff/emails"))
+    assert "إيصال" in arabic
+    assert "ترحيب وشكر، الإنجليزية" in arabic and "ترحيب وشكر، العربية" in arabic
+    assert ", English" not in arabic
+    assert "Welcome and thanks, Arabic" in page_text(html)
     assert 'href="/en/staff/emails"' in staff_client.get("/en/staff/").get_data(as_text=True)
 
 

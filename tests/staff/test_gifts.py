@@ -93,8 +93,10 @@ def test_staff_see_gifts_given_and_redeemed_in_their_language(staff_client, give
     assert 'data-stat="given">2<' in html and 'data-stat="redeemed">1<' in html
     if lang == "ar":
         assert "العضويات المُهداة" in text and "فُعّلت" in text and "Redeemed" not in text
+        assert "r0@example.org · العربية" in text and "· AR" not in text
     else:
         assert "Gift memberships" in text and "Emailed, not redeemed yet" in text
+        assert "r0@example.org · Arabic" in text and "· AR" not in text
 
 
 def test_the_overview_shows_gift_money_apart_and_links_to_the_gifts(staff_client, given):

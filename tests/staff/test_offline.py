@@ -89,10 +89,15 @@ def test_a_period_needs_its_end_and_a_sane_length(client, staff):
     assert payments() == []
 
 
-def test_only_stripe_currencies_and_their_minor_units_are_taken(client, staff):
-    """Syrian pounds are no Stripe currency; 5.125 dinars is finer than Stripe counts KWD."""
-    syp = client.post(NEW.format(lang="en"), data=form(client, currency="SYP"))
-    assert "Not a valid choice." in page_text(syp)
+def test_currencies_in_use_and_their_minor_units_are_taken(client, staff):
+    """Syrian pounds are taken in piastres, a replaced currency (STD) not at all; 5.125 dinars is
+    finer than KWD is counted."""
+    std = client.post(NEW.format(lang="en"), data=form(client, currency="STD"))
+    assert "Not a valid choice." in page_text(std)
+    syp_fraction = client.post(
+        NEW.format(lang="en"), data=form(client, currency="SYP", amount="5.125")
+    )
+    assert "Enter the amount as a number in SYP, such as 25." in page_text(syp_fraction)
     kwd = client.post(NEW.format(lang="en"), data=form(client, currency="KWD", amount="5.125"))
     assert "Enter the amount as a number in KWD, such as 25." in page_text(kwd)
     assert payments() == []
@@ -237,3 +242,31 @@ def test_the_audit_log_names_the_method_not_its_code(client, staff):
     assert payment.method == OfflineMethod.BANK_TRANSFER
     assert "تحويل مصرفي" in text
     assert "bank_transfer" not in text
+
+
+def test_syrian_pounds_are_offered_recorded_and_shown_in_both_languages(client, staff):
+    """The form offers SYP (named in the page's language) right after the support currency and no
+    replaced currency; 150,000 pounds are kept in piastres and written as pounds on the list,
+    the overview, the receipt, its email and the audit log, in English and in Arabic."""
+    english_form = client.get(NEW.format(lang="en")).get_data(as_text=True)
+    codes = re.findall(r'<option[^>]*value="([A-Z]{3})"', english_form)
+    assert codes[:2] == ["USD", "SYP"] and "STD" not in codes and "BGN" not in codes
+    assert "SYP · Syrian Pound" in english_form
+    assert "SYP · ليرة سورية" in client.get(NEW.format(lang="ar")).get_data(as_text=True)
+    client.post(
+        NEW.format(lang="ar"), data=form(client, lang="ar", currency="SYP", amount="150000")
+    )
+    (payment,) = payments()
+    assert (payment.amount, payment.currency) == (15_000_000, "syp")
+    for lang, shown in (("en", "SYP150,000"), ("ar", "150,000\xa0ل.س.")):
+        assert shown in client.get(f"/{lang}/staff/offline-payments").get_data(as_text=True)
+        overview = client.get(f"/{lang}/staff/").get_data(as_text=True)
+        figure = re.search(
+            r'data-stat="offline-bank_transfer-syp">([^<]*<bdi[^>]*>[^<]*)', overview
+        )
+        assert figure and shown in figure.group(1), lang
+        receipt = client.get(f"/{lang}/account/receipts/{payment.id}").get_data(as_text=True)
+        assert shown in receipt, lang
+        assert shown in page_text(client.get(f"/{lang}/staff/audit")).replace(" ", "\xa0"), lang
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to == "qari@example.org"))
+    assert "150,000\xa0ل.س." in mail.body

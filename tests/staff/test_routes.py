@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry, MembershipStatus, Role, WebhookEvent
 from app.services import accounts, membership
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, page_text
 
 STAFF_PAGES = [
     "/en/staff/", "/ar/staff/", "/en/staff/charts/mrr.svg", "/en/staff/charts/cash.svg",
@@ -235,3 +235,58 @@ def test_the_filter_form_and_its_links_work_with_a_language(client, people, auth
     assert "arabic@example.org" not in client.get("/en/staff/supporters?language=en").get_data(
         as_text=True
     )
+
+
+def test_a_new_prompt_is_titled_as_new(client, people, auth):
+    """Creating a prompt: "New prompt" in the title and heading, in both languages."""
+    auth.login(email="staff@example.org")
+    english = client.get("/en/staff/prompts/new").get_data(as_text=True)
+    assert "<title>New prompt" in english and "Edit prompt" not in english
+    arabic = client.get("/ar/staff/prompts/new").get_data(as_text=True)
+    assert "<title>دعوة دعم جديدة" in arabic and "تعديل دعوة الدعم" not in arabic
+
+
+def test_webhook_states_have_english_labels_too(client, people, auth):
+    """The state filter and column name each state in words, in English as in Arabic."""
+    from datetime import UTC, datetime
+
+    db.session.add(WebhookEvent(id="evt_s1", type="test_helpers.test_clock.created",
+                                created=datetime.now(UTC), payload={}, state="parked",
+                                received_at=datetime.now(UTC), attempts=1))  # fmt: skip
+    db.session.commit()
+    auth.login(email="staff@example.org")
+    html = client.get("/en/staff/webhooks").get_data(as_text=True)
+    options = re.findall(r'<option value="[a-z]+"[^>]*>([^<]+)</option>', html)
+    assert options == [
+        "Received, not applied yet",
+        "Applied",
+        "Ignored",
+        "Parked",
+        "Failed to apply",
+    ]
+    assert "<td>Parked</td>" in html and "Test clock created" in page_text(html)
+    assert "أُنشئت ساعة الاختبار" in page_text(client.get("/ar/staff/webhooks"))
+
+
+def test_the_overviews_monthly_tables_name_months(client, people, auth):
+    """Each monthly table names its months ("January 2026"), never a month's first day."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale, gettext
+
+    from app.templating import month_year
+
+    auth.login(email="staff@example.org")
+    today = datetime.now(UTC).date()
+    starts = [date(today.year - (today.month - n <= 0), (today.month - n - 1) % 12 + 1, 1)
+              for n in range(12)]  # fmt: skip
+    for lang in ("en", "ar"):
+        months = {month_year(start, lang) for start in starts}
+        with client.application.test_request_context(), force_locale(lang):
+            heading = gettext("Month")
+        html = client.get(f"/{lang}/staff/").get_data(as_text=True)
+        tables = [t for t in html.split("<table")[1:] if f'<th scope="col">{heading}</th>' in t]
+        assert len(tables) == 4, lang  # MRR, cash, retention, cash outside Stripe
+        for table in tables:
+            cells = re.findall(r"<tr><td>([^<]+)</td>", table)
+            assert len(cells) == 12 and set(cells) <= months, (lang, cells)

@@ -113,14 +113,22 @@ def post_team(client, email, role):
     return client.post("/en/staff/team", data={"email": email, "role": role, "csrf_token": token})
 
 
+def remove(client, user, lang="en", confirm="yes"):
+    """Remove staff access as the confirmation page does (`confirm=None`: without confirming)."""
+    data = {"csrf_token": csrf_token(client, "/en/staff/team")}
+    if confirm is not None:
+        data["confirm"] = confirm
+    return client.post(f"/{lang}/staff/team/{user.id}/remove", data=data)
+
+
 def test_staff_cannot_change_roles(client, auth, people):
     """Staff cannot make themselves (or anyone) admin, nor remove anyone."""
     auth.login(email=STAFF)
     token = csrf_token(client, "/en/staff/")
     data = {"email": STAFF, "role": "admin", "csrf_token": token}
     assert client.post("/en/staff/team", data=data).status_code == 404
-    remove = f"/en/staff/team/{people[ADMIN].id}/remove"
-    assert client.post(remove, data={"csrf_token": token}).status_code == 404
+    removal = f"/en/staff/team/{people[ADMIN].id}/remove"
+    assert client.post(removal, data={"csrf_token": token, "confirm": "yes"}).status_code == 404
     db.session.refresh(people[STAFF])
     db.session.refresh(people[ADMIN])
     assert people[STAFF].role == Role.STAFF and people[ADMIN].role == Role.ADMIN
@@ -132,8 +140,7 @@ def test_an_admin_cannot_demote_or_remove_themselves(client, auth, people):
     auth.login(email=ADMIN)
     response = post_team(client, ADMIN, "staff")
     assert "You cannot change your own role" in page_text(client.get(response.headers["Location"]))
-    client.post(f"/en/staff/team/{people[ADMIN].id}/remove",
-                data={"csrf_token": csrf_token(client, "/en/staff/team")})  # fmt: skip
+    remove(client, people[ADMIN])
     db.session.refresh(people[ADMIN])
     assert people[ADMIN].role == Role.ADMIN and actions("staff role") == []
 
@@ -143,14 +150,54 @@ def test_every_role_change_is_audited(client, auth, people):
     auth.login(email=ADMIN)
     post_team(client, STAFF, "admin")
     post_team(client, OTHER_ADMIN, "staff")
-    client.post(f"/en/staff/team/{people[OTHER_ADMIN].id}/remove",
-                data={"csrf_token": csrf_token(client, "/en/staff/team")})  # fmt: skip
+    remove(client, people[OTHER_ADMIN])
     changes = [(e.target, e.details) for e in actions("staff role") + actions("staff removed")]
     assert changes == [
         (STAFF, {"role": "admin", "previous": "staff"}),
         (OTHER_ADMIN, {"role": "staff", "previous": "admin"}),
         (OTHER_ADMIN, {"role": "reader", "previous": "staff"}),
     ]
+
+
+def test_removing_staff_access_asks_first_and_removes_only_once_confirmed(client, auth, people):
+    """The team page's button opens a confirmation page; a post without its confirmation removes
+    nothing and leads there; confirming removes the access, audited."""
+    auth.login(email=ADMIN)
+    team = client.get("/ar/staff/team").get_data(as_text=True)
+    confirm_url = f"/ar/staff/team/{people[STAFF].id}/remove"
+    assert f'href="{confirm_url}"' in team and 'method="post" action="' + confirm_url not in team
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    text = page_text(page)
+    assert STAFF in text and "عضو في فريق العمل" in text and "إلغاء صلاحية فريق العمل" in text
+    html = page.get_data(as_text=True)
+    assert 'name="confirm" value="yes"' in html and 'name="csrf_token"' in html
+    for unconfirmed in (None, "", "no"):
+        response = remove(client, people[STAFF], lang="ar", confirm=unconfirmed)
+        assert response.status_code == 302 and response.headers["Location"].endswith(confirm_url)
+    db.session.refresh(people[STAFF])
+    assert people[STAFF].role == Role.STAFF and actions("staff removed") == []
+    response = remove(client, people[STAFF], lang="ar")
+    assert response.headers["Location"].endswith("/ar/staff/team")
+    db.session.refresh(people[STAFF])
+    assert people[STAFF].role == Role.READER
+    [entry] = actions("staff removed")
+    assert entry.actor_id == people[ADMIN].id and entry.details == {
+        "role": "reader",
+        "previous": "staff",
+    }
+
+
+def test_the_confirmation_needs_csrf_and_an_admin(client, auth, people):
+    """Confirmed without the form's token: refused; staff get no confirmation page at all."""
+    auth.login(email=ADMIN)
+    response = client.post(f"/en/staff/team/{people[STAFF].id}/remove", data={"confirm": "yes"})
+    assert response.status_code == 400
+    auth.logout()
+    auth.login(email=STAFF)
+    assert client.get(f"/en/staff/team/{people[OTHER_ADMIN].id}/remove").status_code == 404
+    db.session.refresh(people[STAFF])
+    assert people[STAFF].role == Role.STAFF and actions("staff removed") == []
 
 
 # Two-factor resets ---------------------------------------------------------------------------------
