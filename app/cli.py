@@ -131,7 +131,8 @@ def create_staff_command(email: str, admin: bool, lang: str) -> None:
     )
     if created and not current_app.config.get("MAIL_SERVER"):
         # No mail server (development): the link would only reach the outbox, which needs staff.
-        click.echo(f"Set the password here within an hour: {accounts.password_link(user)}")
+        link = accounts.password_link(user, "set")
+        click.echo(f"Set the password here within {accounts.SET_LINK_DAYS} days: {link}")
 
 
 @users_cli.command("reset-two-factor")

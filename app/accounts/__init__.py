@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import preferences, receipts, routes, second_factor, sign_in_codes  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    deletion,
+    preferences,
+    receipts,
+    routes,
+    second_factor,
+    sign_in_codes,
+)

@@ -11,10 +11,13 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
 from ..forms import Form
 from ..services.accounts import PASSWORD_MAX, password_problem
+from ..services.sign_in_codes import is_well_formed
+
+CODE_FORMAT = _l("A code is 6 digits. Type the 6 digits from the email.")
 
 PASSWORD_MESSAGES = {
     "length": _l("Use between 8 and 128 characters."),
@@ -29,6 +32,17 @@ def strong_password(form, field):
         raise ValidationError(PASSWORD_MESSAGES[problem])
 
 
+def repeats_new_password(form, field):
+    """The confirmation: checked against the password only once the password itself is fine, so
+    a password that is too long or too common is named as such, never as "the two differ"."""
+    if form.password.errors:
+        raise StopValidation()
+    if len(field.data or "") > PASSWORD_MAX:
+        raise ValidationError(PASSWORD_MESSAGES["length"])
+    if field.data != form.password.data:
+        raise ValidationError(_l("The two passwords differ."))
+
+
 def email_field():
     return EmailField(
         _l("Email"),
@@ -39,10 +53,12 @@ def email_field():
 
 
 def new_password_field(label=None):
+    # No maxlength attribute: a browser would cut a longer pasted password short without a word
+    # (and the confirmation differently); the length rule is the server's, with its message.
     return PasswordField(
         label or _l("Password"),
         validators=[DataRequired(_l("Choose a password.")), strong_password],
-        render_kw={"autocomplete": "new-password", "minlength": 8, "maxlength": PASSWORD_MAX},
+        render_kw={"autocomplete": "new-password", "minlength": 8},
     )
 
 
@@ -73,7 +89,7 @@ class ResetForm(Form):
     password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[EqualTo("password", _l("The two passwords differ."))],
+        validators=[repeats_new_password],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save the new password"))
@@ -99,6 +115,27 @@ class DeleteAccountForm(Form):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Delete my account"))
+
+
+class DeleteCodeRequestForm(Form):
+    """An account without a password: email its address a code to confirm the deletion."""
+
+    submit = SubmitField(_l("Email me a code"))
+
+
+class DeleteByCodeForm(Form):
+    """An account without a password: the code emailed to it, in place of the password."""
+
+    code = StringField(
+        _l("The 6-digit code from the email"),
+        validators=[DataRequired(_l("Enter the code."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"},
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+    def validate_code(self, field):
+        if not is_well_formed(field.data):
+            raise ValidationError(CODE_FORMAT)
 
 
 class LanguageForm(Form):
@@ -161,16 +198,21 @@ class CodeRequestForm(Form):
 
 
 class SignInCodeForm(Form):
-    """The 6-digit code from the email."""
+    """The 6-digit code from the email (Arabic-Indic digits, spaces and dashes read as typed).
+    A code that is not 6 digits is refused here, so it spends none of the code's tries."""
 
     code = StringField(
         _l("The 6-digit code from the email"),
-        validators=[DataRequired(_l("Enter the code.")), Length(max=16)],
+        validators=[DataRequired(_l("Enter the code."))],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr",
                    "autofocus": True},
     )  # fmt: skip
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
+
+    def validate_code(self, field):
+        if not is_well_formed(field.data):
+            raise ValidationError(CODE_FORMAT)
 
 
 class CodeLinkForm(Form):

@@ -2,20 +2,17 @@
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from ..auth import code_checked, sign_in
 from ..extensions import limiter
 from ..models import ReadingMode
-from ..payments.gateway import GatewayError
-from ..services import accounts, billing, checkout, gifts, membership, raises, receipts
+from ..services import accounts, checkout, gifts, membership, raises, receipts
 from ..urls import safe_next
 from . import bp
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
-    DeleteAccountForm,
     EmailPreferencesForm,
     LanguageForm,
     LoginForm,
@@ -23,11 +20,6 @@ from .forms import (
     RegisterForm,
     ResetForm,
     ResetRequestForm,
-)
-
-UNAVAILABLE_TO_DELETE = _l(
-    "Our payment service is not answering, so your support could not be stopped and your account "
-    "was not deleted. Please try again in a few minutes."
 )
 
 
@@ -105,13 +97,17 @@ def request_reset():
 
 @bp.route("/<lang>/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    if accounts.user_for_reset(token) is None:
+    """Choose a password from an emailed link: a reset, or the first password of an account made
+    without one (the support or gift form, staff, an offline payment)."""
+    linked = accounts.user_for_reset(token)
+    if linked is None:
         return render_template("accounts/link_invalid.html"), 400
+    first = linked.password_hash is None
     form = ResetForm()
     if form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
         code_page = _sign_in(user)
-        flash(_("Your password has been changed."))
+        flash(_("Your password has been set.") if first else _("Your password has been changed."))
         return redirect(code_page or url_for("accounts.account", lang=g.lang))
     return render_template("accounts/reset.html", form=form)
 
@@ -206,23 +202,3 @@ def confirm_email_change(token):
         return render_template("accounts/link_invalid.html"), 400
     flash(_("Your email address has been changed."))
     return redirect(url_for("accounts.account", lang=g.lang))
-
-
-@bp.route("/<lang>/account/delete", methods=["GET", "POST"])
-@login_required
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if accounts.authenticate(current_user.email, form.password.data) is None:
-            form.password.errors.append(_("Your password is not right."))
-        else:
-            try:
-                billing.delete_account(current_user._get_current_object())
-            except GatewayError:
-                form.password.errors.append(str(UNAVAILABLE_TO_DELETE))
-                return render_template("accounts/delete.html", form=form), 503
-            logout_user()
-            session.clear()
-            flash(_("Your account has been deleted."))
-            return redirect(_home())
-    return render_template("accounts/delete.html", form=form)

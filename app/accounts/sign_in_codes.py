@@ -19,11 +19,12 @@ from flask_login import current_user
 from ..auth import sign_in
 from ..currency import support_currency
 from ..extensions import limiter
+from ..i18n import path_in
 from ..services import accounts, sign_in_codes
 from ..services.sign_in_codes import Problem
 from ..urls import safe_next
 from . import bp
-from .forms import CodeLinkForm, CodeRequestForm, SignInCodeForm
+from .forms import CODE_FORMAT, CodeLinkForm, CodeRequestForm, SignInCodeForm
 
 # {"email", "next", "support", "gift"}: the code sign-in this browser started
 PENDING = "sign_in_code"
@@ -36,7 +37,8 @@ GIFT_ORDER = "gift_order"
 SENT = "sign_in_code_sent"
 
 
-def _limited_page(_limit):
+def limited_page(_limit):
+    """The 429 page of the code limits (the delete page's emailed code counts toward them too)."""
     page = render_template("accounts/code_limited.html")
     return _private(make_response(page, 429))
 
@@ -49,14 +51,14 @@ def _email_key() -> str:
 code_email_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_SIGN_IN_CODE_EMAIL"], scope="sign-in-code-email",
     key_func=_email_key, methods=["POST"], deduct_when=lambda _response: bool(g.get(SENT)),
-    on_breach=_limited_page,
+    on_breach=limited_page,
 )  # fmt: skip
 _requests_per_ip = limiter.limit(
     lambda: current_app.config["RATELIMIT_SIGN_IN_CODE_IP"], methods=["POST"],
-    on_breach=_limited_page,
+    on_breach=limited_page,
 )  # fmt: skip
 _tries_per_ip = limiter.limit(
-    lambda: current_app.config["RATELIMIT_SIGN_IN_IP"], methods=["POST"], on_breach=_limited_page
+    lambda: current_app.config["RATELIMIT_SIGN_IN_IP"], methods=["POST"], on_breach=limited_page
 )
 
 
@@ -99,7 +101,10 @@ def _pending() -> dict | None:
     return pending if isinstance(pending, dict) and pending.get("email") else None
 
 
-def _problem(checked: sign_in_codes.Checked) -> str:
+def problem_message(checked: sign_in_codes.Checked) -> str:
+    """Why a code did not sign in (or confirm a deletion), in the page's language."""
+    if checked.problem == Problem.MALFORMED:
+        return str(CODE_FORMAT)
     if checked.problem == Problem.WRONG:
         return ngettext("That code is not right. You have %(num)d try left.",
                         "That code is not right. You have %(num)d tries left.", checked.tries_left)  # fmt: skip
@@ -109,10 +114,13 @@ def _problem(checked: sign_in_codes.Checked) -> str:
 
 
 def _signed_in(user, pending: dict, remember: bool = False):
-    """Signed in by code: where the reader was going, the support form's or the gift form's
+    """Signed in by code: where the reader was going (in the language of the page they signed in
+    on, which the language link may have changed since), the support form's or the gift form's
     payment, or (staff with two-factor sign-in) the second factor first."""
     support, gift = pending.get("support"), pending.get("gift")
-    target = safe_next(pending.get("next"), url_for("readers.home", lang=g.lang))
+    target = safe_next(
+        path_in(pending.get("next", ""), g.lang), url_for("readers.home", lang=g.lang)
+    )
     code_page = sign_in(user, remember=remember, next_url=target)  # a fresh session
     if code_page:
         return redirect(code_page)
@@ -147,9 +155,10 @@ def enter_code():
         checked = sign_in_codes.check_code(pending["email"], form.code.data)
         if checked.user is not None:
             return _signed_in(checked.user, pending, remember=form.remember.data)
-        form.code.errors.append(_problem(checked))
+        form.code.errors.append(problem_message(checked))
     page = render_template(
-        "accounts/code_enter.html", form=form, email=pending["email"], next=pending.get("next"),
+        "accounts/code_enter.html", form=form, email=pending["email"],
+        next=path_in(pending.get("next", ""), g.lang),
         choice=pending.get("support"), gift=pending.get("gift"), currency=support_currency(),
         minutes=_minutes(),
     )  # fmt: skip

@@ -16,7 +16,11 @@ from ..urls import external_url
 from .mail import render_email, send_email
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
-LINK_MAX_AGE = 3600  # an hour, for password reset and email change links
+LINK_MAX_AGE = 3600  # an hour, for the links a reader asks for: password reset, email change
+# A link to choose a first password, sent unasked (an account made for the reader by the support
+# or gift form, staff or an offline payment), may wait in the inbox for days before it is read.
+SET_LINK_DAYS = 7
+PASSWORD_LINK_MAX_AGES = {"reset": LINK_MAX_AGE, "set": SET_LINK_DAYS * 24 * 3600}
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
 
@@ -156,10 +160,17 @@ def confirm_email(token: str) -> User | None:
     return user
 
 
-def password_link(user: User, endpoint: str = "accounts.reset_password") -> str:
-    """A single-use link: it names the session version that setting a password bumps."""
-    token = _serializer("reset").dumps({"uid": user.id, "v": user.session_version})
-    return external_url(endpoint, lang=user.language, token=token)
+def password_link(user: User, purpose: str = "reset") -> str:
+    """A single-use link (it names the session version that setting a password bumps) to choose
+    a password: a "reset" the reader asked for works for an hour, a "set" sent unasked (a first
+    password) for SET_LINK_DAYS days (PASSWORD_LINK_MAX_AGES)."""
+    token = _serializer("reset").dumps({"uid": user.id, "v": user.session_version, "p": purpose})
+    return external_url("accounts.reset_password", lang=user.language, token=token)
+
+
+def set_password_email(user: User) -> dict:
+    """What the "set_password" email is rendered with: the link, and the days it works."""
+    return {"link": password_link(user, "set"), "days": SET_LINK_DAYS}
 
 
 def request_password_reset(email: str, lang: str) -> None:
@@ -174,12 +185,16 @@ def request_password_reset(email: str, lang: str) -> None:
 
 def send_set_password_link(user: User) -> None:
     """For accounts made for someone (staff, or a gift by email): a link to choose a password."""
-    send_email(user.email, "set_password", user.language, link=password_link(user))
+    send_email(user.email, "set_password", user.language, **set_password_email(user))
     db.session.commit()
 
 
 def user_for_reset(token: str) -> User | None:
-    data = _read("reset", token, LINK_MAX_AGE)
+    """The account a password link (either purpose, within its own lifetime) is for, while it
+    is unused. A link without a purpose (made before links had one) counts as a reset."""
+    data = _read("reset", token, PASSWORD_LINK_MAX_AGES["set"])
+    if data is not None and data.get("p") != "set":  # a reset, or a link older than purposes
+        data = _read("reset", token, PASSWORD_LINK_MAX_AGES["reset"])
     user = db.session.get(User, data["uid"]) if data else None
     if user is None or not user.is_active or user.session_version != data["v"]:
         return None

@@ -137,7 +137,7 @@ def _gift_receipt_context(s: Sample) -> dict:  # notices.gift_receipt
         currency=gift.currency, interval=None, status=PaymentStatus.PAID, paid_at=s.now,
         created_at=s.now, updated_at=s.now,
     )  # fmt: skip
-    return {**_receipt(s, payment), "gift": gift}
+    return {**_receipt(s, payment), "gift": gift, "delivered_now": True}
 
 
 def _gift_received_context(s: Sample) -> dict:  # gifts.deliver_gift
@@ -160,7 +160,9 @@ def _offline_receipt_context(s: Sample) -> dict:  # notices.offline_payment_reco
         covers_until=offline_payments.last_day(first, 3), status=PaymentStatus.PAID,
         paid_at=s.now, created_at=s.now, updated_at=s.now,
     )  # fmt: skip
-    return {**_receipt(s, offline), "set_password_url": accounts.password_link(s.user)}
+    link = accounts.password_link(s.user, "set")
+    return {**_receipt(s, offline), "set_password_url": link,
+            "set_password_days": accounts.SET_LINK_DAYS}  # fmt: skip
 
 
 def _paused_context(s: Sample) -> dict:  # notices.membership_changed, now paused

@@ -107,8 +107,9 @@ def redeem_gift(gift: Gift, now: datetime | None = None) -> Redeemed:
     gifts.set_gift_state(gift, GiftState.REDEEMED, now)
     notices.gift_redeemed(gift)
     if created:
-        mail.send_email(user.email, "set_password", user.language,
-                        link=accounts.password_link(user))  # fmt: skip
+        mail.send_email(
+            user.email, "set_password", user.language, **accounts.set_password_email(user)
+        )
     db.session.commit()
     return Redeemed(user, created, starts, until, later=starts > now)
 

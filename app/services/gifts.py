@@ -140,7 +140,7 @@ def follow_payment(gift: Gift, payment: Payment, now: datetime | None = None) ->
         return
     if gift.state == GiftState.PENDING_PAYMENT:
         set_gift_state(gift, GiftState.PAID, payment.paid_at)
-    notices.gift_receipt(gift.giver, payment, gift)
+    notices.gift_receipt(gift.giver, payment, gift, now)
     deliver_gift(gift, now)
 
 

@@ -20,7 +20,6 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from ..extensions import db
-from ..i18n import text_direction
 from ..jobs.queue import enqueue, job
 from ..models import MailState, OutboxMessage
 
@@ -80,19 +79,32 @@ def render_email(template: str, lang: str, **context) -> tuple[str, str, str | N
         context = {**context, "lang": lang, "subject": subject}
         body = _render(f"emails/{template}.txt", context)
         html = _render(f"emails/{template}.html", context, optional=True)
-    if text_direction(lang) == "rtl":
-        body = isolate_links(body)
-    return subject, body, html
+    return subject, links_on_their_own_lines(body), html
 
 
-LINK = re.compile(r"https?://\S+")
+# An address runs to the first space or bidi control character (neither is ever part of one).
+LINK = re.compile(r"https?://[^\s\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
-def isolate_links(text: str) -> str:
-    """Each address in a right-to-left plain-text part wrapped in left-to-right isolates
-    (U+2066 ... U+2069), so a mail client laying the line out right to left keeps it whole and in
-    order instead of moving its slashes."""
-    return LINK.sub(lambda found: f"\u2066{found.group(0)}\u2069", text)
+def links_on_their_own_lines(text: str) -> str:
+    """Each address in a plain-text part on a line of its own, nothing else on it ("Pay now:
+    https://..." becomes two lines). A line holding only an address reads left to right in any
+    mail client, Arabic messages' too, so no bidi isolate is needed around it, which a client that
+    turns addresses into links could take into the link."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not LINK.search(line) or LINK.fullmatch(line.strip()):
+            lines.append(line)
+            continue
+        position = 0
+        for found in LINK.finditer(line):
+            if before := line[position : found.start()].rstrip():
+                lines.append(before)
+            lines.append(found.group(0))
+            position = found.end()
+        if after := line[position:].strip():
+            lines.append(after)
+    return "\n".join(lines)
 
 
 def _render(name: str, context: dict, optional: bool = False) -> str | None:

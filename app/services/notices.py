@@ -37,6 +37,7 @@ from ..payments import get_gateway
 from ..payments.gateway import Card, GatewayError, Invoice
 from ..urls import external_url
 from . import mail, preferences, resume_links
+from .accounts import SET_LINK_DAYS
 from .receipts import receipt_number
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,17 @@ def donation_received(user: User | None, payment: Payment) -> None:
           **_receipt(user, payment))  # fmt: skip
 
 
-def gift_receipt(user: User | None, payment: Payment, gift: Gift) -> None:
-    """A receipt for a gift membership, always, saying whom it is for and when they hear of it."""
+def gift_receipt(
+    user: User | None, payment: Payment, gift: Gift, now: datetime | None = None
+) -> None:
+    """A receipt for a gift membership, always, saying whom it is for and when they hear of it:
+    today when its date has come (gifts.follow_payment delivers it along with this receipt),
+    else on its date (the hourly deliver-gifts job sends it in that day's first hour, UTC)."""
     if user is None or payment.kind != PaymentKind.GIFT or payment.status != PaymentStatus.PAID:
         return
+    delivered_now = gift.deliver_on <= (now or datetime.now(UTC)).astimezone(UTC).date()
     _send(user, NoticeKind.GIFT_RECEIPT, str(payment.payment_intent_id), payment=payment,
-          gift=gift, **_receipt(user, payment))  # fmt: skip
+          gift=gift, delivered_now=delivered_now, **_receipt(user, payment))  # fmt: skip
 
 
 def offline_payment_recorded(
@@ -144,7 +150,8 @@ def offline_payment_recorded(
     if user is None or payment.kind != PaymentKind.OFFLINE or payment.status != PaymentStatus.PAID:
         return None
     return _send(user, NoticeKind.OFFLINE_RECEIPT, str(payment.id), payment=payment,
-                 set_password_url=set_password_url, **_receipt(user, payment))  # fmt: skip
+                 set_password_url=set_password_url, set_password_days=SET_LINK_DAYS,
+                 **_receipt(user, payment))  # fmt: skip
 
 
 def gift_redeemed(gift: Gift) -> None:

@@ -154,9 +154,10 @@ def record_offline_payment(
 def _tell(user: User, payment: Payment, created: bool) -> None:
     """The reader's receipt; for an account made for them, with the link to choose a password
     in it (one email, not two), or on its own should no receipt be written."""
-    link = accounts.password_link(user) if created else None
+    link = accounts.password_link(user, "set") if created else None
     if notices.offline_payment_recorded(user, payment, set_password_url=link) is None and link:
-        mail.send_email(user.email, "set_password", user.language, link=link)
+        mail.send_email(user.email, "set_password", user.language, link=link,
+                        days=accounts.SET_LINK_DAYS)  # fmt: skip
 
 
 def void_offline_payment(

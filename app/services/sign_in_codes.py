@@ -40,6 +40,7 @@ class Problem(enum.StrEnum):
     """Why a code did not sign anyone in (the view names it to the reader)."""
 
     WRONG = "wrong"  # not the code: tries are left
+    MALFORMED = "malformed"  # not 6 digits, so no code at all: no try is spent
     EXPIRED = "expired"  # past its 10 minutes, used already, replaced, or never asked for
     TOO_MANY_TRIES = "too_many_tries"  # the fifth wrong try spent it
 
@@ -79,6 +80,13 @@ def _digest(email: str, code: str) -> str:
 def normalize_code(code: str) -> str:
     """The code as typed, in ASCII digits: Arabic-Indic digits, spaces and dashes allowed."""
     return "".join((code or "").translate(DIGITS).split()).replace("-", "")
+
+
+def is_well_formed(code: str) -> bool:
+    """Whether `code`, once normalized, could be a code at all: exactly 6 digits. Anything else
+    is a slip of the keyboard, not a guess, and is refused before it costs a try."""
+    normalized = normalize_code(code)
+    return len(normalized) == LENGTH and normalized.isascii() and normalized.isdigit()
 
 
 def _serializer() -> URLSafeSerializer:
@@ -162,8 +170,12 @@ def is_current(link: Link) -> bool:
 
 def check_code(email: str, code: str, from_link: bool = False) -> Checked:
     """Sign in with the address's code: the account when it matches (the code is spent, and the
-    address counts as confirmed), else why not. A wrong code uses up one of its 5 tries; a link's
-    code that no longer matches (a newer code was asked for) uses none, as only we make links."""
+    address counts as confirmed; a first proof of a passwordless account's address signs every
+    other browser out of it), else why not. A wrong code uses up one of its 5 tries; one that
+    is not 6 digits uses none (nor does a link's code that no longer matches: a newer code was
+    asked for, and only we make links)."""
+    if not is_well_formed(code):
+        return Checked(problem=Problem.MALFORMED)
     email, code = accounts.normalize_email(email), normalize_code(code)
     row = _current(email, lock=True)
     if row is None or row.wrong_tries >= TRIES:
@@ -175,6 +187,10 @@ def check_code(email: str, code: str, from_link: bool = False) -> Checked:
             row.used_at = now()
             if user.email_confirmed_at is None:
                 user.email_confirmed_at = row.used_at
+                if user.password_hash is None:
+                    # Made by a form from an address nobody had proved (the support form signs its
+                    # payer in): whoever typed it is signed out now that the owner has proved it.
+                    accounts.sign_out_everywhere(user)
             db.session.commit()
             return Checked(user=user)
     if from_link:

@@ -128,6 +128,21 @@ def test_next_keeps_a_local_path(client, make_user, auth):
     assert auth.login(next="/en/account").headers["Location"] == "/en/account"
 
 
+def test_switching_language_on_the_sign_in_page_moves_where_it_returns(client, make_user, auth):
+    """From /ar/login?next=/ar/account the language link leads to the English sign-in page, and
+    signing in there lands on the English account page."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    make_user()
+    html = client.get("/ar/login?next=/ar/account").get_data(as_text=True)
+    href = unescape(re.search(r'class="lang-switch"[^>]*href="([^"]+)"', html).group(1))
+    switched = client.get(href)
+    assert switched.headers["Location"] == "/en/login?next=/en/account"
+    form_next = parse_qs(urlsplit(switched.headers["Location"]).query)["next"][0]
+    assert auth.login(next=form_next).headers["Location"] == "/en/account"
+
+
 def test_sign_in_is_rate_limited_per_account(client, make_user, auth):
     """Repeated attempts on one account get 429, with a page in the reader's language."""
     make_user()
@@ -262,7 +277,7 @@ def test_account_page_shows_the_membership(client, make_user, auth):
 def test_a_declined_first_payment_is_named_on_the_account_with_a_way_to_try_again(
     client, stripe_emulator, make_user, auth, lang
 ):
-    """While the first payment waits, the account says it is being confirmed; once declined, it
+    """While the first payment waits, the account says it is not completed; once declined, it
     says the payment did not go through and links back to the same payment, which then pays."""
     from html import unescape
 
@@ -272,7 +287,7 @@ def test_a_declined_first_payment_is_named_on_the_account_with_a_way_to_try_agai
     auth.login()
     pay_url = start(client, lang=lang).headers["Location"]
     waiting = page_text(client.get(f"/{lang}/account"))
-    confirming = {"en": "Payment being confirmed", "ar": "جارٍ تأكيد الدفع"}[lang]
+    confirming = {"en": "First payment not completed", "ar": "لم تكتمل الدفعة الأولى"}[lang]
     assert confirming in waiting, waiting
     pay(client, stripe_emulator, pay_url, DECLINED)
     client.deliver_webhooks()  # Stripe's events about the decline

@@ -176,12 +176,53 @@ def test_arabic_digits_and_spaces_are_read(client, passwordless):
     assert signed_in(client)
 
 
+@pytest.mark.parametrize("typed", ["abcdef", "1234567890123", "12345", "12 34 5x", "١٢٣"])
+def test_a_code_that_is_not_six_digits_spends_no_try(client, passwordless, typed):
+    """Letters, too many or too few digits: a format error, and all 5 tries are still there."""
+    ask_for_code(client, EMAIL)
+    code = emailed_code(EMAIL)
+    for _ in range(6):
+        page = page_text(give_code(client, typed))
+        assert "A code is 6 digits. Type the 6 digits from the email." in page
+        assert "tries left" not in page and "too many times" not in page
+    assert "You have 4 tries left." in page_text(give_code(client, wrong(code)))
+    give_code(client, code)
+    assert signed_in(client)
+
+
+def test_the_format_error_is_in_arabic_on_the_arabic_page(client, passwordless):
+    """On the Arabic page a 13-digit number gets the Arabic format error and spends no try."""
+    ask_for_code(client, EMAIL, lang="ar")
+    code = emailed_code(EMAIL)
+    page = page_text(give_code(client, "١٢٣٤٥٦٧٨٩٠١٢٣", "ar"))
+    assert "الرمز 6 أرقام. اكتب الأرقام الستة الواردة في الرسالة." in page
+    assert "بقيت لك 4 محاولات." in page_text(give_code(client, wrong(code), "ar"))
+
+
+def test_arabic_indic_and_persian_digits_with_dashes_are_read(client, passwordless):
+    """Eastern Arabic digits (Arabic-Indic or Persian) with a dash are the digits they are."""
+    ask_for_code(client, EMAIL, lang="ar")
+    code = emailed_code(EMAIL)
+    typed = code[:3].translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) + "-" + code[3:]
+    give_code(client, typed, lang="ar")
+    assert signed_in(client)
+
+
 def test_the_code_goes_where_the_reader_was_going(client, passwordless):
     """`next` from the sign-in page is followed after the code (same-site paths only)."""
     assert 'href="/en/sign-in/email?next=/en/account"' in client.get(
         "/en/login?next=/en/account"
     ).get_data(as_text=True)
     ask_for_code(client, EMAIL, next="/en/account")
+    assert give_code(client, emailed_code(EMAIL)).headers["Location"] == "/en/account"
+
+
+def test_the_code_page_in_the_other_language_returns_in_that_language(client, passwordless):
+    """Asked for on an Arabic page going to /ar/account, entered on the English code page (the
+    language link): the reader lands on /en/account, and its links lead to English pages."""
+    ask_for_code(client, EMAIL, lang="ar", next="/ar/account")
+    page = client.get(CODE_PAGE).get_data(as_text=True)
+    assert 'href="/en/login?next=/en/account"' in page
     assert give_code(client, emailed_code(EMAIL)).headers["Location"] == "/en/account"
 
 

@@ -202,10 +202,39 @@ def language_link(response) -> str:
         ("/ar/login", "/en/login"),
         ("/en/register", "/ar/register"),
         ("/en/", "/ar/"),
+        ("/ar/login?next=/ar/account", "/en/login?next=/en/account"),
+        ("/ar/sign-in/email?next=/ar/account", "/en/sign-in/email?next=/en/account"),
+        ("/en/reset-password?next=/en/account&x=1", "/ar/reset-password?next=/ar/account&x=1"),
     ],
 )
 def test_the_language_link_keeps_the_readers_place(client, path, expected):
+    """The same page in the other language, a return address in its query moved there too."""
     assert language_link(client.get(path)) == expected
+
+
+def return_address(link: str) -> str:
+    """The `next` of a page's address."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(link).query)["next"][0]
+
+
+def test_a_return_address_keeps_its_own_query_in_the_other_language(client):
+    """`next=/en/support?amount=500` on the register page becomes the Arabic support page's."""
+    link = language_link(client.get("/en/register?next=/en/support%3Famount%3D500"))
+    assert link.startswith("/ar/register?") and return_address(link) == "/ar/support?amount=500"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/ar/articles/some-slug", "https://elsewhere.example/ar/account", "//evil/ar/", "/ar/nowhere"],
+)
+def test_the_language_link_leaves_other_return_addresses_alone(client, target):
+    """An article (its slug is one language's), another site or an unknown path stays as it is."""
+    from urllib.parse import quote
+
+    link = language_link(client.get(f"/ar/login?next={quote(target, safe='')}"))
+    assert link.startswith("/en/login?") and return_address(link) == target
 
 
 def test_the_language_link_of_a_section_leads_to_its_counterpart(client):

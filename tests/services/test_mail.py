@@ -2,6 +2,7 @@
 the worker to a real SMTP server, retried with backoff, marked failed after its last try, never
 lost and never sent twice."""
 
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -163,13 +164,46 @@ def test_a_sent_message_cannot_go_back_to_the_queue(app):
         mail.retry(message)
 
 
-def test_links_in_an_arabic_text_part_are_isolated_left_to_right(app):
-    """A right-to-left plain-text part keeps each address whole and in order (LRI ... PDI)."""
-    _subject, body, _html = mail.render_email(
-        "reset_password", "ar", link="http://127.0.0.1:5000/ar/x"
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+URL = re.compile(r"https?://[^\s\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+ACCOUNT_EMAILS = ("confirm_email", "reset_password", "change_email", "set_password")
+
+
+def every_text_part(lang: str) -> dict[str, str]:
+    """The plain-text part of every email in `lang`: each preview staff see, and the account
+    emails (confirming, resetting, changing an address, choosing a password)."""
+    from app.services import email_previews
+
+    parts = {k.value: email_previews.render_preview(k, lang).text for k in email_previews.kinds()}
+    for name in ACCOUNT_EMAILS:
+        link = f"http://127.0.0.1:5000/{lang}/some/link?token=abc"
+        parts[name] = mail.render_email(name, lang, link=link, hours=1, days=7)[1]
+    return parts
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_address_in_a_text_email_stands_alone_without_bidi_controls(app, lang):
+    """Each address is a line of its own with no bidi control character next to it, so a mail
+    client that makes it a link takes in nothing invisible; Arabic messages included."""
+    parts = every_text_part(lang)
+    assert set(mail.SUBJECTS) <= set(parts)
+    for name, text in parts.items():
+        found = list(URL.finditer(text))
+        assert found, f"{name} has no address"
+        for address in found:
+            before, after = text[address.start() - 1 : address.start()], text[address.end() :][:1]
+            assert before not in BIDI_CONTROLS or before == "", (name, address.group(0))
+            assert after not in BIDI_CONTROLS or after == "", (name, address.group(0))
+            line = text[: address.end()].rsplit("\n", 1)[-1] + text[address.end() :].split("\n")[0]
+            assert line.strip() == address.group(0), (name, line)
+
+
+def test_a_line_of_words_and_an_address_becomes_two_lines():
+    """\"Pay now: URL\" -> \"Pay now:\" and the URL; a lone address and plain lines are kept."""
+    text = "ادفع الآن: https://example.org/ar/pay?x=1\nhttps://example.org/en/\nno link here"
+    assert mail.links_on_their_own_lines(text) == (
+        "ادفع الآن:\nhttps://example.org/ar/pay?x=1\nhttps://example.org/en/\nno link here"
     )
-    assert "\u2066http://127.0.0.1:5000/ar/x\u2069" in body
-    _subject, english, _html = mail.render_email(
-        "reset_password", "en", link="http://127.0.0.1:5000/en/x"
+    assert mail.links_on_their_own_lines("open https://a.example/x now") == (
+        "open\nhttps://a.example/x\nnow"
     )
-    assert "\u2066" not in english

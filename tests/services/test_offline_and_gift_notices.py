@@ -209,3 +209,66 @@ def test_no_word_to_the_giver_of_a_gift_not_redeemed_or_without_a_giver(
     db.session.commit()
     gift_redemption.redeem_gift(orphan)
     assert orphan.state == GiftState.REDEEMED and told_of_gifts() == []
+
+
+# Password links nobody asked for ------------------------------------------------------------------
+
+
+def test_the_password_link_of_an_offline_receipt_works_for_a_week_and_says_so(record, monkeypatch):
+    """The receipt for a new reader says 7 days (in Arabic here), and its link still works after
+    six of them."""
+    import time
+
+    import itsdangerous.timed
+
+    record()
+    [email] = mail_to("qari@example.org")
+    assert "خلال 7 أيام" in email.body and "خلال 7 أيام" in email.html
+    assert "ساعة" not in email.body
+    token = email.body.split("/ar/reset-password/")[1].split()[0]
+
+    class SixDaysLater:
+        @staticmethod
+        def time():
+            return time.time() + 6 * 24 * 3600
+
+    monkeypatch.setattr(itsdangerous.timed, "time", SixDaysLater)
+    assert accounts.user_for_reset(token) is not None
+
+
+def test_the_recipient_of_a_gift_gets_a_password_link_for_a_week(gift_from):
+    """Redeeming makes the recipient's account: its password email says 7 days."""
+    gift = gift_from(lang="en")
+    gift_redemption.redeem_gift(gift)
+    [email] = [m for m in mail_to(FRIEND) if m.subject == "Set your Enab Baladi password"]
+    assert "open this link within 7 days" in email.body and "an hour" not in email.body
+
+
+# When the giver is told the recipient hears of it -------------------------------------------------
+
+
+def test_the_receipt_of_a_gift_for_today_says_it_was_emailed_today(gift_from):
+    """Delivered with its payment: the giver's receipt says today, not a date, in both parts."""
+    gift = gift_from(lang="en")
+    receipt = message_of(gift.giver, K.GIFT_RECEIPT)
+    said = "We have emailed them today, with your message and a link that starts their membership."
+    assert said in receipt.body and said in receipt.html
+    assert "We will email them on" not in receipt.body
+
+
+def test_the_receipt_of_a_gift_for_later_names_its_date_in_arabic(make_user, stripe_side, post):
+    """Delivered by the hourly job on its date: the Arabic receipt names that date."""
+    from datetime import timedelta
+
+    from app.services import gifts
+
+    giver = make_user("giver@example.org", lang="ar")
+    later = gifts.today() + timedelta(days=5)
+    started = gift_checkout.start_gift(order(deliver_on=later, lang="ar"), giver=giver,
+                                       giver_email=None, lang="ar", ip="192.0.2.1")  # fmt: skip
+    testing.confirm_payment(stripe_side.emulator, started.client_secret, card_number=OK,
+                            publishable_key=stripe_side.gateway.publishable_key)  # fmt: skip
+    deliver(post, stripe_side.deliveries())
+    receipt = message_of(giver, K.GIFT_RECEIPT)
+    assert f"سنرسل إليه في {in_lang('ar', later)} رسالة فيها كلمتك" in receipt.body
+    assert "أرسلنا إليه اليوم" not in receipt.body and mail_to(FRIEND) == []

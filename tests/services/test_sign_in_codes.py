@@ -37,6 +37,19 @@ def test_the_fifth_wrong_try_spends_the_code_and_its_link(app, make_user):
         assert checked.user is None and checked.problem == Problem.TOO_MANY_TRIES
 
 
+def test_a_malformed_code_is_refused_without_spending_a_try(app, make_user):
+    """check_code: anything but 6 digits is MALFORMED and leaves the tries as they were."""
+    make_user("a@example.org", password=None)
+    with app.test_request_context():
+        sign_in_codes.request_code("a@example.org", "en")
+        for typed in ("abcdef", "1234567890123", "", "12345"):
+            assert sign_in_codes.check_code("a@example.org", typed).problem == Problem.MALFORMED
+        row = db.session.scalar(select(SignInCode).where(SignInCode.email == "a@example.org"))
+        assert row.wrong_tries == 0
+        assert sign_in_codes.is_well_formed("١٢٣ ٤٥٦") and sign_in_codes.is_well_formed("123-456")
+        assert not sign_in_codes.is_well_formed("¹²³⁴⁵⁶")
+
+
 def test_a_deleted_account_cannot_use_a_code_sent_before(app, make_user):
     """Deleting the account in between: its code signs nobody in."""
     user = make_user("a@example.org", password=None)

@@ -1,0 +1,134 @@
+"""Choosing a password from an emailed link: the length rule on both fields, and the words for a
+first password against a changed one."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from app.services import accounts
+from tests.conftest import PASSWORD, csrf_token, page_text
+from tests.signing_in import last_email
+
+EMAIL = "reader@example.org"
+
+
+def emailed_link(address: str) -> str:
+    """The password link of the newest email to `address`, as a path on this site."""
+    found = re.search(r"https?://\S+/reset-password/[^\s\u2066\u2069]+", last_email(address).body)
+    assert found, "no password link in the email"
+    return urlsplit(found.group(0)).path
+
+
+def choose(client, link: str, password: str, confirm: str | None = None):
+    data = {"password": password, "confirm": password if confirm is None else confirm,
+            "csrf_token": csrf_token(client, link)}  # fmt: skip
+    return client.post(link, data=data, follow_redirects=True)
+
+
+def test_a_too_long_password_is_named_as_too_long_not_as_differing(client, make_user):
+    """300 characters in both fields: the length error, never "the two passwords differ"."""
+    make_user()
+    accounts.request_password_reset(EMAIL, "en")
+    page = page_text(choose(client, emailed_link(EMAIL), "x" * 300))
+    assert "Use between 8 and 128 characters." in page
+    assert "The two passwords differ." not in page
+    assert accounts.authenticate(EMAIL, PASSWORD) is not None
+
+
+def test_a_too_long_confirmation_gets_the_length_rule(client, make_user):
+    """A fine password with a 300-character confirmation: the confirmation's length error."""
+    make_user()
+    accounts.request_password_reset(EMAIL, "en")
+    page = page_text(choose(client, emailed_link(EMAIL), "brand new secret 7", "y" * 300))
+    assert "Use between 8 and 128 characters." in page
+    assert "The two passwords differ." not in page
+
+
+def test_differing_passwords_are_still_named(client, make_user):
+    """Two different passwords of a good length: "the two passwords differ" (here in Arabic)."""
+    make_user(lang="ar")
+    accounts.request_password_reset(EMAIL, "ar")
+    page = page_text(
+        choose(client, emailed_link(EMAIL), "brand new secret 7", "brand new secret 8")
+    )
+    assert "كلمتا المرور غير متطابقتين." in page
+
+
+def test_the_password_fields_do_not_cut_a_pasted_password_short(client, make_user):
+    """No maxlength on the new password's field: the server, not the browser, applies the rule."""
+    make_user()
+    accounts.request_password_reset(EMAIL, "en")
+    html = client.get(emailed_link(EMAIL)).get_data(as_text=True)
+    assert 'name="password"' in html and "maxlength" not in html
+
+
+def test_a_changed_password_is_called_changed(client, make_user):
+    """An account with a password: "Your password has been changed."."""
+    make_user()
+    accounts.request_password_reset(EMAIL, "en")
+    page = page_text(choose(client, emailed_link(EMAIL), "brand new secret 7"))
+    assert "Your password has been changed." in page
+
+
+def test_a_first_password_is_called_set_in_both_languages(client, make_user):
+    """An account made without a password: "Your password has been set.", in English or Arabic."""
+    for lang, said in (("en", "Your password has been set."), ("ar", "تم تعيين كلمة المرور.")):
+        address = f"{lang}@example.org"
+        user = make_user(address, password=None, lang=lang)
+        accounts.send_set_password_link(user)
+        page = page_text(choose(client, emailed_link(address), "brand new secret 7"))
+        assert said in page and "changed" not in page and "تم تغيير" not in page
+        assert accounts.authenticate(address, "brand new secret 7") is not None
+        client.delete_cookie("session")
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the signed links' clock on by `later(seconds)`."""
+    import time
+
+    import itsdangerous.timed
+
+    def move(seconds: float) -> None:
+        class Later:
+            @staticmethod
+            def time():
+                return time.time() + seconds
+
+        monkeypatch.setattr(itsdangerous.timed, "time", Later)
+
+    return move
+
+
+def test_a_link_sent_unasked_works_for_a_week_and_says_so(client, make_user, later):
+    """An account made without a password (here, by staff): the email says 7 days, and the link
+    works until the end of the seventh."""
+    user = make_user(password=None)
+    accounts.send_set_password_link(user)
+    body = last_email(EMAIL).body
+    assert "open this link within 7 days. It works once:" in body and "an hour" not in body
+    link = emailed_link(EMAIL)
+    later(7 * 24 * 3600 - 60)
+    assert client.get(link).status_code == 200
+    later(7 * 24 * 3600 + 60)
+    assert client.get(link).status_code == 400
+
+
+def test_a_reset_the_reader_asked_for_still_lasts_an_hour(client, make_user, later):
+    """A reset asked for on the site: "within an hour", and refused after it."""
+    make_user()
+    accounts.request_password_reset(EMAIL, "en")
+    assert "within an hour" in last_email(EMAIL).body
+    link = emailed_link(EMAIL)
+    later(3500)
+    assert client.get(link).status_code == 200
+    later(3601)
+    assert client.get(link).status_code == 400
+
+
+def test_the_arabic_email_names_the_week_in_arabic(make_user):
+    """The Arabic set-password email: 7 days, in Arabic."""
+    user = make_user(password=None, lang="ar")
+    accounts.send_set_password_link(user)
+    assert "افتح هذا الرابط خلال 7 أيام" in last_email(EMAIL).body
