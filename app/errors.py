@@ -1,5 +1,6 @@
 """Friendly error pages in the reader's language (they never touch the database)."""
 
+import time
 from contextlib import suppress
 
 from flask import Flask, render_template
@@ -8,7 +9,28 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
+
+
+def limit_wait_seconds() -> int | None:
+    """Seconds until the rate limit this request broke lets it through again, when one did."""
+    breached = limiter.current_limit
+    if breached is None or not breached.breached:
+        return None
+    try:
+        reset_at = breached.reset_at
+    except Exception:  # the limits' storage stopped answering: the page still renders
+        return None
+    return max(1, reset_at - int(time.time()))
+
+
+def wait_in_words(seconds: int) -> tuple[str, int]:
+    """A wait as the page says it, roughly: ("minutes", n) up to an hour and a half, else
+    ("hours", n)."""
+    minutes = max(1, round(seconds / 60))
+    if minutes <= 90:
+        return "minutes", minutes
+    return "hours", round(minutes / 60)
 
 
 def init_app(app: Flask) -> None:
@@ -18,9 +40,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        if getattr(error, "response", None) is not None:  # a limit's own page (its on_breach)
+        """The limit's own page (its on_breach) or ours, saying roughly how long to wait, with
+        `Retry-After` in seconds."""
+        seconds = limit_wait_seconds()
+        headers = {"Retry-After": str(seconds)} if seconds else {}
+        if getattr(error, "response", None) is not None:
+            error.response.headers.update(headers)
             return error.response
-        return render_template("errors/429.html"), 429
+        unit, amount = wait_in_words(seconds) if seconds else (None, None)
+        return render_template("errors/429.html", unit=unit, amount=amount), 429, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)

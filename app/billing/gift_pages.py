@@ -32,6 +32,7 @@ from . import bp
 from .gift_forms import GiftForm, RedeemForm
 from .messages import REFUSAL_MESSAGES, UNAVAILABLE
 from .routes import _remember_attempt
+from .support import started_payment
 
 GIFT_REFUSALS = {
     "gift_unavailable": _l("Choose one of the lengths and amounts offered."),
@@ -81,7 +82,7 @@ def gift():
 
 
 @bp.post("/<lang>/gift")
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_IP"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_IP"], deduct_when=started_payment)
 @code_email_limit
 def start_gift():
     form = _form()

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.sign_in_codes import SUPPORT_CHOICE, code_email_limit, start_code_sign_in
+from ..auth import sign_in
 from ..currency import plain, preset_amounts, support_currency
 from ..extensions import limiter
 from ..payments.gateway import GatewayError
@@ -23,9 +24,11 @@ from ..urls import external_url
 from . import bp
 from .forms import SupportForm
 from .messages import DECLINE_MESSAGES, REFUSAL_MESSAGES, UNAVAILABLE
-from .support import parse_support_choice
+from .support import parse_support_choice, started_payment
 
 ATTEMPTS_IN_SESSION = 20
+# The attempt that made this browser's reader an account (signed in once it is paid).
+NEW_ACCOUNT = "new_account_attempt"
 
 
 def _form(**kwargs) -> SupportForm:
@@ -58,8 +61,12 @@ def support():
 
 
 @bp.post("/<lang>/support")
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_IP"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_ACCOUNT"], key_func=_support_email_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUPPORT_IP"], deduct_when=started_payment)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SUPPORT_ACCOUNT"],
+    key_func=_support_email_key,
+    deduct_when=started_payment,
+)
 @code_email_limit
 def start():
     form = _form()
@@ -129,6 +136,8 @@ def _begin(choice: dict, form: SupportForm | None = None, email: str | None = No
         form.form_errors.append(UNAVAILABLE)
         return render_template("billing/support.html", form=form, choice=None), 503
     _remember_attempt(started.attempt_key)
+    if started.new_account:
+        session[NEW_ACCOUNT] = started.attempt_key
     return redirect(url_for("billing.pay", lang=g.lang, key=started.attempt_key))
 
 
@@ -160,7 +169,9 @@ def done(key):
             failed = "generic_decline"
         return redirect(url_for("billing.pay", lang=g.lang, key=key, failed=failed))
     gift = gifts.gift_for_intent(attempt.payment_intent_id) if attempt.kind == "gift" else None
-    return render_template("billing/done.html", attempt=attempt, state=state, gift=gift)
+    signed_in = state == "succeeded" and _sign_in_new_supporter(attempt)
+    return render_template("billing/done.html", attempt=attempt, state=state, gift=gift,
+                           signed_in_now=signed_in)  # fmt: skip
 
 
 @bp.get("/<lang>/support/status/<key>")
@@ -185,6 +196,19 @@ def _payment_page(attempt, secret, error=None):
         "billing/pay.html", attempt=attempt, client_secret=secret, error=error,
         return_url=external_url("billing.done", lang=g.lang, key=attempt.key),
     )  # fmt: skip
+
+
+def _sign_in_new_supporter(attempt) -> bool:
+    """Sign in the reader whose account this paid attempt made, in the browser that started it:
+    only when this session remembers that the attempt made the account here, and the account is
+    still as it was made (`checkout.made_its_account`). Signing in starts a fresh session, which
+    forgets the attempt, so it happens once. True when it signed them in."""
+    if current_user.is_authenticated or session.get(NEW_ACCOUNT) != attempt.key:
+        return False
+    if not checkout.made_its_account(attempt):
+        session.pop(NEW_ACCOUNT, None)
+        return False
+    return sign_in(attempt.user) is None
 
 
 def _remember_attempt(key: str) -> None:

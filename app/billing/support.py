@@ -40,3 +40,10 @@ def parse_support_choice(args, currency: str | None = None) -> SupportChoice:
         frequency=frequency, amount=amount, prompt_id=args.get("prompt", type=int),
         article_id=args.get("article", type=int), variant_id=args.get("variant", type=int),
     )  # fmt: skip
+
+
+def started_payment(response) -> bool:
+    """Whether a support or gift form's submission went on to pay: a redirect to the payment
+    page (or to a sign-in code on the way to it). The forms' rate limits count only these, so a
+    reader putting right a form that failed its checks (400, 422) uses none of them up."""
+    return response.status_code in (302, 303)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from .. import currency as money_units
 from ..extensions import db
@@ -52,6 +53,7 @@ class Checkout:
     amount: int
     currency: str
     interval: str | None
+    new_account: bool = False  # the reader's account was made for this payment
 
 
 # Amounts ------------------------------------------------------------------------------------------
@@ -156,8 +158,9 @@ def start_support(
     # Stripe may have delivered this customer's first events before the link above committed.
     ledger.apply_parked(customer_id)
     return Checkout(
-        attempt.key, secret or "", attempt.kind, attempt.amount, currency, attempt.interval
-    )
+        attempt.key, secret or "", attempt.kind, attempt.amount, currency, attempt.interval,
+        new_account=new_account,
+    )  # fmt: skip
 
 
 def _reusable_attempt(
@@ -263,6 +266,42 @@ def fulfil_attempt(attempt: PaymentAttempt) -> str:
     return "unpaid"
 
 
+ACCOUNT_SIGN_IN_WINDOW = timedelta(days=1)
+
+
+def made_its_account(attempt: PaymentAttempt) -> bool:
+    """Whether `attempt` was paid and made its reader's account, and nobody has used that account
+    since, so that the return page may sign in the browser that started it (which alone can tell,
+    from its own session, that this attempt made the account there).
+
+    The account must be the support form's, made for this payment (its first attempt, started
+    within a day) and untouched: no password set, its address never proved (a sign-in code or
+    link and the set-password link each prove it), never signed out or changed everywhere, not
+    deleted, a reader's. An account that existed before the payment never qualifies.
+    """
+    user = attempt.user
+    if attempt.status != AttemptStatus.SUCCEEDED or attempt.kind == PaymentKind.GIFT:
+        return False
+    untouched = (
+        user.signup_source == SignupSource.SUPPORT_FORM and user.password_hash is None
+        and user.email_confirmed_at is None and user.session_version == 1 and user.is_active
+        and not user.is_staff
+    )  # fmt: skip
+    if not untouched:
+        return False
+    earlier = aliased(PaymentAttempt)
+    first_and_recent = db.session.scalar(
+        select(PaymentAttempt.id).where(
+            PaymentAttempt.id == attempt.id,
+            PaymentAttempt.created_at >= datetime.now(UTC) - ACCOUNT_SIGN_IN_WINDOW,
+            ~select(earlier.id).where(
+                earlier.user_id == attempt.user_id, earlier.id < attempt.id
+            ).exists(),
+        )
+    )  # fmt: skip
+    return first_and_recent is not None
+
+
 def declined_first_payment(user: User) -> PaymentAttempt | None:
     """The reader's first payment that was declined (or failed its 3-D Secure check) and left
     their membership waiting: Stripe keeps the incomplete subscription, and the same payment can
@@ -292,20 +331,40 @@ def live_subscription(user: User) -> str | None:
 
 def too_many_declines(user: User, ip: str | None) -> bool:
     """Declines from this reader or address lately are enough to pause new payments (card
-    testing); every one-time payment form asks this, as `start_support` does."""
+    testing); every one-time payment form asks this, as `start_support` does (see
+    `_recent_declines` for which declines count)."""
     return _recent_declines(user, ip) >= current_app.config["DECLINES_BEFORE_PAUSE"]
 
 
 def _recent_declines(user: User, ip: str | None) -> int:
+    """The declines of the last DECLINE_PAUSE_MINUTES on attempts of this reader or from this
+    address: the card-testing pause's one count.
+
+    A decline stops counting once its reader has paid since: the same attempt retried and paid,
+    or a later attempt of theirs (started after it) succeeded. Readers sharing an address (a
+    household, a carrier's NAT) who mistyped a card and then paid pause nobody; a card tester's
+    declines, on accounts that never pay (often a new one each time), still add up. One reader's
+    success clears only their own declines, never those of others on the address.
+    """
     since = datetime.now(UTC) - timedelta(minutes=current_app.config["DECLINE_PAUSE_MINUTES"])
     sources = [PaymentAttempt.user_id == user.id] if user.id else []
     if ip:
         sources.append(PaymentAttempt.ip == ip)
     if not sources:
         return 0
+    paid = aliased(PaymentAttempt)
+    paid_since = (
+        select(paid.id)
+        .where(
+            paid.user_id == PaymentAttempt.user_id,
+            paid.id >= PaymentAttempt.id,
+            paid.status == AttemptStatus.SUCCEEDED,
+        )
+        .exists()
+    )
     declines = db.session.scalar(
         select(func.sum(PaymentAttempt.declines)).where(
-            PaymentAttempt.last_declined_at >= since, or_(*sources)
+            PaymentAttempt.last_declined_at >= since, or_(*sources), ~paid_since
         )
     )
     return int(declines or 0)

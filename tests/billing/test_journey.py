@@ -184,7 +184,8 @@ def test_amounts_below_one_dollar_are_refused(client, reader):
 
 
 def test_a_new_email_gets_an_account_and_a_set_password_link(client, stripe_emulator):
-    """Signed out, a new email: account made on the spot, link mailed, never signed in by paying."""
+    """Signed out, a new email: account made on the spot, link mailed, and this browser signed in
+    once it has paid (tests/billing/test_new_supporter_sign_in.py: only this one)."""
     response = start(client, email="newcomer@example.org")
     user = accounts.find_user("newcomer@example.org")
     assert user is not None and user.password_hash is None
@@ -194,8 +195,8 @@ def test_a_new_email_gets_an_account_and_a_set_password_link(client, stripe_emul
     assert any("password" in mail.subject.lower() for mail in mails)
     done = pay(client, stripe_emulator, response.headers["Location"])
     page = done.response.get_data(as_text=True)
-    assert "Welcome, member!" in page and "set your password" in page
-    assert client.get("/en/account").status_code == 302  # not signed in
+    assert "Welcome, member!" in page and "link to set a password" in page
+    assert client.get("/en/account").status_code == 200  # signed in
 
 
 def test_an_email_with_an_account_must_sign_in_first(client, make_user):
