@@ -1,6 +1,7 @@
 """Accounts: registration, sign-in, passwords, emailed links, email change and deletion."""
 
 import gzip
+import hashlib
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -161,10 +162,14 @@ def confirm_email(token: str) -> User | None:
 
 
 def password_link(user: User, purpose: str = "reset") -> str:
-    """A single-use link (it names the session version that setting a password bumps) to choose
-    a password: a "reset" the reader asked for works for an hour, a "set" sent unasked (a first
-    password) for SET_LINK_DAYS days (PASSWORD_LINK_MAX_AGES)."""
-    token = _serializer("reset").dumps({"uid": user.id, "v": user.session_version, "p": purpose})
+    """A single-use link to choose a password: a "reset" the reader asked for works for an hour, a
+    "set" sent unasked (a first password) for SET_LINK_DAYS days (PASSWORD_LINK_MAX_AGES). It
+    names the account's password as it is (`_password_mark`) and its address: setting a password
+    spends it, and so does a change of address; signing out everywhere does not (the link is in
+    the address's own mailbox, and a first sign-in by code signs other browsers out)."""
+    token = _serializer("reset").dumps(
+        {"uid": user.id, "h": _password_mark(user), "e": user.email, "p": purpose}
+    )
     return external_url("accounts.reset_password", lang=user.language, token=token)
 
 
@@ -196,9 +201,21 @@ def user_for_reset(token: str) -> User | None:
     if data is not None and data.get("p") != "set":  # a reset, or a link older than purposes
         data = _read("reset", token, PASSWORD_LINK_MAX_AGES["reset"])
     user = db.session.get(User, data["uid"]) if data else None
-    if user is None or not user.is_active or user.session_version != data["v"]:
+    if user is None or not user.is_active:
         return None
-    return user
+    if "h" in data:
+        unused = data["h"] == _password_mark(user) and data.get("e") == user.email
+    else:  # a link made before links named the password: the session version it was made at
+        unused = user.session_version == data.get("v")
+    return user if unused else None
+
+
+def _password_mark(user: User) -> str:
+    """A short digest of the stored password hash ("" for none): what a password link names, so
+    that setting any password spends it. Never the hash itself (the link is in an email)."""
+    if not user.password_hash:
+        return ""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def reset_password(token: str, password: str) -> User | None:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.extensions import db
 from app.services import accounts
 from tests.conftest import PASSWORD, csrf_token, page_text
 from tests.signing_in import last_email
@@ -132,3 +133,29 @@ def test_the_arabic_email_names_the_week_in_arabic(make_user):
     user = make_user(password=None, lang="ar")
     accounts.send_set_password_link(user)
     assert "افتح هذا الرابط خلال 7 أيام" in last_email(EMAIL).body
+
+
+def test_a_first_password_link_outlives_a_sign_in_by_code_and_is_spent_once_used(
+    app, client, make_user
+):
+    """The welcome's set-password link still works after the reader signs in by code (which signs
+    other browsers out of a passwordless account); choosing a password spends it, and a new
+    address spends links sent to the old one."""
+    from tests.signing_in import ask_for_code, emailed_code, give_code
+
+    user = make_user(EMAIL, password=None)
+    accounts.send_set_password_link(user)
+    link = emailed_link(EMAIL)
+    phone = app.test_client()
+    ask_for_code(phone, EMAIL)
+    give_code(phone, emailed_code(EMAIL))
+    assert phone.get("/en/account").status_code == 200
+    assert client.get(link).status_code == 200
+    assert "Your password has been set." in page_text(choose(client, link, "a fine new password 7"))
+    assert client.get(link).status_code == 400  # spent
+
+    accounts.send_set_password_link(user)
+    moved = emailed_link(EMAIL)
+    user.email = "moved@example.org"
+    db.session.commit()
+    assert client.get(moved).status_code == 400
