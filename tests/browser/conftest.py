@@ -59,6 +59,7 @@ START_TIMEOUT, STOP_TIMEOUT = 30.0, 10.0
 SERVER_THREADS = 8  # to wait on connections: Chromium opens up to 6 to one host per context
 
 
+COLLEAGUE_EMAIL = "colleague@example.org"
 STAFF_EMAIL, STAFF_PASSWORD = "staff@example.org", "staff password 42"
 # Run with the server's environment: `accounts.set_password` on the account `create-staff` made.
 SET_PASSWORD = """
@@ -201,8 +202,9 @@ def database_template(tmp_path_factory) -> Path:
     env = _server_env(database, _free_port())
     _flask(env, "db", "upgrade")
     _flask(env, "content", "load-sample")
-    _flask(env, "users", "create-staff", STAFF_EMAIL)
+    _flask(env, "users", "create-staff", STAFF_EMAIL, "--admin")  # admins see every staff page
     _run(env, sys.executable, "-c", SET_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD)
+    _flask(env, "users", "create-staff", COLLEAGUE_EMAIL)  # so the team page has someone to remove
     return database
 
 

@@ -205,9 +205,14 @@ def test_staff_pages_fit(staff_context, layout, lang):
     try:
         page.set_viewport_size({"width": NARROW, "height": HEIGHT})
         for step, path in STAFF_PAGES.items():
-            page.goto(path.format(lang=lang))
+            response = page.goto(path.format(lang=lang))
+            assert response is not None and response.ok, (
+                f"staff {step}: {response and response.status}"
+            )
             assert page.url.endswith(path.format(lang=lang)), f"not the staff page: {page.url}"
             layout(page, f"staff-{step}-{lang}", widths=(NARROW,))
+            if step == "team":  # a colleague to remove: the button and its hidden words fit too
+                expect(page.locator("a[href*='/remove']")).to_have_count(1)
             font = page.evaluate("getComputedStyle(document.querySelector('main')).fontFamily")
             assert font.startswith(UI_FONT), f"staff {step} in {font}"
         page.goto(f"/{lang}/staff/supporters")
