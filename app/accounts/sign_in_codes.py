@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ..auth import sign_in
 from ..currency import support_currency
+from ..errors import limit_wait_seconds, wait_in_words
 from ..extensions import limiter
 from ..i18n import path_in
 from ..services import accounts, sign_in_codes
@@ -38,8 +39,11 @@ SENT = "sign_in_code_sent"
 
 
 def limited_page(_limit):
-    """The 429 page of the code limits (the delete page's emailed code counts toward them too)."""
-    page = render_template("accounts/code_limited.html")
+    """The 429 page of the code limits (the delete page's emailed code counts toward them too),
+    saying roughly how long to wait (the app's 429 handler adds `Retry-After`)."""
+    seconds = limit_wait_seconds()
+    unit, amount = wait_in_words(seconds) if seconds else (None, None)
+    page = render_template("accounts/code_limited.html", unit=unit, amount=amount)
     return _private(make_response(page, 429))
 
 

@@ -374,7 +374,17 @@ def test_codes_asked_for_from_one_client_are_limited(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_SIGN_IN_CODE_IP", "2 per hour")
     codes = [ask_for_code(client, f"r{n}@example.org").status_code for n in range(3)]
     assert codes == [302, 302, 429]
-    assert "Too many sign-in codes" in page_text(ask_for_code(client, "r9@example.org"))
+    limited = ask_for_code(client, "r9@example.org")
+    assert "Too many sign-in codes" in page_text(limited)
+    assert "Please try again in about 60 minutes." in page_text(limited)
+    assert 3500 < int(limited.headers["Retry-After"]) <= 3600
+
+
+def test_the_code_limit_page_says_the_wait_in_arabic(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGN_IN_CODE_IP", "1 per minute")
+    ask_for_code(client, "a1@example.org", lang="ar")
+    limited = ask_for_code(client, "a2@example.org", lang="ar")
+    assert limited.status_code == 429 and "بعد دقيقة واحدة" in page_text(limited)
 
 
 def test_code_tries_from_one_client_are_limited(app, client, passwordless, monkeypatch):
