@@ -96,6 +96,12 @@ def money_html(amount_minor: int | Fraction | None, currency: str) -> Markup:
     return Markup('<bdi dir="ltr">%s</bdi>') % text
 
 
+def address_html(email: str | None) -> Markup:
+    """An email address isolated left to right, so that its digits, dots and hyphens stay in
+    order inside Arabic text."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % (email or "")
+
+
 def support_minimum() -> Markup:
     """The smallest amount a reader may give a month, one whole unit of `SUPPORT_CURRENCY`."""
     code = support_currency()
@@ -164,6 +170,7 @@ def init_app(app: Flask) -> None:
         return {"perks": perks_for(current_user)}
 
     app.add_template_filter(money_html, "money")
+    app.add_template_filter(address_html, "address")
     app.add_template_filter(money_html, "exact_money")
     app.add_template_filter(format_amount, "money_text")  # plain text: emails' text part
     app.add_template_filter(percent)

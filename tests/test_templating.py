@@ -87,3 +87,16 @@ def test_split_after_paragraph():
     assert (str(head), str(tail)) == ("<p>1</p><p>2</p>", "<p>3</p>")
     head, tail = split_after_paragraph("<p>1</p>", 3)
     assert (str(head), str(tail)) == ("<p>1</p>", "")
+
+
+def test_an_address_reads_in_order_inside_arabic_text(client, make_user, auth):
+    """The `address` filter isolates an email left to right (escaped); the Arabic account page
+    shows the reader's address that way."""
+    from app.templating import address_html
+
+    assert str(address_html("a-1@x.org")) == '<bdi dir="ltr">a-1@x.org</bdi>'
+    assert str(address_html("<b>@x.org")) == '<bdi dir="ltr">&lt;b&gt;@x.org</bdi>'
+    make_user("new-1.3ad6c8@example.org")
+    auth.login(email="new-1.3ad6c8@example.org")
+    page = client.get("/ar/account").get_data(as_text=True)
+    assert '<bdi dir="ltr">new-1.3ad6c8@example.org</bdi>' in page
