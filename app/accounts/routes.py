@@ -109,7 +109,7 @@ def reset_password(token):
         code_page = _sign_in(user)
         flash(_("Your password has been set.") if first else _("Your password has been changed."))
         return redirect(code_page or url_for("accounts.account", lang=g.lang))
-    return render_template("accounts/reset.html", form=form)
+    return render_template("accounts/reset.html", form=form, first=first)
 
 
 @bp.get("/<lang>/confirm-email/<token>")
