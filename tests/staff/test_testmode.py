@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Payment, Role
+from app.services.testmode import PAST_RENEWAL
 from tests.conftest import csrf_token, page_text
 from tests.paying import DISPUTED, pay, start
 
@@ -102,4 +103,6 @@ def test_the_advance_message_names_the_time_the_clock_moves_to(client, member):
     period_end = user.membership.current_period_end
     response = act(client, user, "advance")
     page = page_text(client.get(response.headers["Location"]))
-    assert f"moving on to {period_end:%Y-%m-%d}" in page
+    # The clock goes two hours past the renewal, which near midnight UTC is the next day.
+    target = period_end.replace(tzinfo=None) + PAST_RENEWAL
+    assert f"moving on to {target:%Y-%m-%d %H:%M} UTC" in page
