@@ -219,7 +219,14 @@ def _formatted(amount: int | Fraction, code: str, locale: str) -> str:
     digits = 0 if value == value.to_integral_value() else exponent(code)
     pattern = Locale.parse(locale).currency_formats["standard"].pattern
     pattern = re.sub(r"\.0+", "." + "0" * digits if digits else "", pattern)
-    return format_currency(value, code, format=pattern, locale=locale, currency_digits=False)
+    text = format_currency(value, code, format=pattern, locale=locale, currency_digits=False)
+    return _CURRENCY_SPACING.sub("\u00a0", text)
+
+
+# CLDR's currencySpacing, which Babel does not apply: a symbol that meets the digits with a letter
+# ("SYP", "CHF", "KWD") is kept apart from them by a no-break space, "SYP 150,000", as browsers'
+# Intl.NumberFormat writes it; "$1" and "¥1,500" stay as they are.
+_CURRENCY_SPACING = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def format_isolated(amount: int, currency: str, locale: str | None = None) -> str:

@@ -17,7 +17,7 @@ from tests.test_labels import page_in
         ("ar", "covers", "2026-12-01 – 2027-02-28", "1 كانون الأول 2026 – 28 شباط 2027"),
         ("en", "amount", "25 USD", "$25"),
         ("ar", "amount", "25 USD", "25\xa0US$"),
-        ("en", "amount", "150000 SYP", "SYP150,000"),
+        ("en", "amount", "150000 SYP", "SYP\xa0150,000"),
         ("ar", "amount", "7.50 SYP", "7.50\xa0ل.س."),
         ("en", "payment", 7, "payment #7"),
         ("ar", "payment", 7, "الدفعة رقم 7"),

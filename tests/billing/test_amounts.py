@@ -203,11 +203,11 @@ def test_a_member_changes_support_in_their_own_currency(
     monkeypatch.setitem(app.config, "SUPPORT_CURRENCY", "usd")
 
     page = page_text(client.get("/en/account/support/change"))
-    assert "Now: KWD1 a month" in page
-    assert "The monthly amount in Kuwaiti dinars, from KWD1 to KWD10,000;" in page
-    assert field_errors(change(client, "0.5")) == "The smallest amount is \u2066KWD1\u2069."
+    assert "Now: KWD 1 a month" in page
+    assert "The monthly amount in Kuwaiti dinars, from KWD 1 to KWD 10,000;" in page
+    assert field_errors(change(client, "0.5")) == "The smallest amount is \u2066KWD 1\u2069."
     assert field_errors(change(client, "10000.01")) == (
-        "The largest amount is \u2066KWD10,000\u2069 a month."
+        "The largest amount is \u2066KWD 10,000\u2069 a month."
     )
     assert "Enter an amount" in field_errors(change(client, "5.125"))  # Stripe wants tens of fils
     before = len(stripe_emulator.requests)
@@ -217,7 +217,7 @@ def test_a_member_changes_support_in_their_own_currency(
     [changed] = [r for r in stripe_emulator.requests[before:]
                  if r[0].upper() == "POST" and r[1].startswith("/v1/subscriptions/")]  # fmt: skip
     assert "5120" in str(changed[2]) and "kwd" in str(changed[2])
-    assert "KWD5.120 a month" in page_text(client.get("/en/account"))
+    assert "KWD 5.120 a month" in page_text(client.get("/en/account"))
 
 
 def test_the_change_form_in_arabic_names_the_members_currency(
