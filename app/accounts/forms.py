@@ -95,6 +95,18 @@ class ResetForm(Form):
     submit = SubmitField(_l("Save the new password"))
 
 
+class FirstPasswordForm(ResetForm):
+    """The reset page for an account that has no password yet: nothing in it is "new"."""
+
+    password = new_password_field()
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[repeats_new_password],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Save the password"))
+
+
 class ChangePasswordForm(ResetForm):
     current = PasswordField(
         _l("Current password"),

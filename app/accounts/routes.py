@@ -14,6 +14,7 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     EmailPreferencesForm,
+    FirstPasswordForm,
     LanguageForm,
     LoginForm,
     ReadingModeForm,
@@ -103,7 +104,7 @@ def reset_password(token):
     if linked is None:
         return render_template("accounts/link_invalid.html"), 400
     first = linked.password_hash is None
-    form = ResetForm()
+    form = FirstPasswordForm() if first else ResetForm()
     if form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
         code_page = _sign_in(user)

@@ -164,8 +164,13 @@ def test_a_first_password_link_outlives_a_sign_in_by_code_and_is_spent_once_used
 def test_the_page_for_a_first_password_does_not_call_it_new(client, make_user):
     """A first password is chosen, not a new one; a reset still chooses a new one."""
     accounts.send_set_password_link(make_user(EMAIL, password=None))
-    page = page_text(client.get(emailed_link(EMAIL)))
-    assert "Choose a password" in page and "Choose a new password" not in page
+    html = client.get(emailed_link(EMAIL)).get_data(as_text=True)
+    page = page_text(html)
+    assert "Choose a password" in page and "new password" not in html
+    assert "Repeat the password" in page and 'value="Save the password"' in html
+    arabic = page_text(client.get(emailed_link(EMAIL).replace("/en/", "/ar/")))
+    assert "أعد إدخال كلمة المرور" in arabic and "الجديدة" not in arabic
     make_user("other@example.org")
     accounts.request_password_reset("other@example.org", "en")
-    assert "Choose a new password" in page_text(client.get(emailed_link("other@example.org")))
+    html = client.get(emailed_link("other@example.org")).get_data(as_text=True)
+    assert "Choose a new password" in html and 'value="Save the new password"' in html
