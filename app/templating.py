@@ -2,7 +2,7 @@
 position, other-language labels."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 
 from babel.dates import format_date, format_skeleton
@@ -42,6 +42,7 @@ from .models import (
 )
 from .services.membership import perks_for
 from .urls import external_url
+from .utc import aware
 
 _PARAGRAPH_END = re.compile(r"</p>", re.IGNORECASE)
 # Every state shown to a person has its one translated label here or in labels.py.
@@ -140,15 +141,14 @@ def month_year(value: datetime, lang: str | None = None) -> str:
 def date_time(value: datetime, lang: str | None = None) -> Markup:
     """A moment as staff need it: the date as the outlet writes it, the time, and its time zone
     (times are kept in UTC), the time isolated so it reads left to right in Arabic too."""
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    moment = aware(value)
     day = format_date(moment, "long", locale=format_locale(lang))
     return Markup('{} <bdi dir="ltr">{} UTC</bdi>').format(day, moment.strftime("%H:%M"))
 
 
 def iso_datetime(value: datetime) -> str:
     """A machine-readable UTC timestamp for <time datetime>; SQLite hands datetimes back naive."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return aware(value).isoformat()
 
 
 def in_language(lang: str, message: str) -> str:

@@ -19,6 +19,7 @@ from ..extensions import limiter
 from ..models import Membership, MembershipStatus
 from ..payments.gateway import GatewayError
 from ..services import accounts, billing, checkout, sign_in_codes
+from ..utc import aware
 from . import bp
 from .forms import DeleteAccountForm, DeleteByCodeForm, DeleteCodeRequestForm
 from .sign_in_codes import limited_page, problem_message
@@ -49,8 +50,8 @@ def _paid_until(membership: Membership | None) -> datetime | None:
     }.get(membership.status)
     if ends is None:
         return None
-    aware = ends.replace(tzinfo=UTC) if ends.tzinfo is None else ends
-    return aware if aware > datetime.now(UTC) else None
+    ends = aware(ends)
+    return ends if ends > datetime.now(UTC) else None
 
 
 def _page(form, status: int = 200):

@@ -9,7 +9,7 @@ import calendar
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -19,6 +19,7 @@ from ..models import Cancellation, User
 from ..payments import get_gateway
 from ..payments.gateway import CardDeclined, GatewayError, Subscription
 from ..payments.stripe_convert import intent_id_of
+from ..utc import aware
 from . import accounts, membership, money
 from .checkout import (
     INTERVALS,
@@ -72,7 +73,7 @@ def pause_support(user: User, months: int, cause: str = "paused by the member") 
         raise SupportRefused("pause_unavailable")
     subscription_id = _live_subscription_id(user)
     end = user.membership.current_period_end
-    paid_until = end if end.tzinfo else end.replace(tzinfo=UTC)
+    paid_until = aware(end)
     resumes_at = months_after(paid_until, months) - RESUME_AHEAD
     subscription = get_gateway().pause_collection(
         subscription_id, resumes_at=resumes_at, paid_until=paid_until,

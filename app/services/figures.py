@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import FigureMark
+from ..utc import aware
 
 # Longer than any transaction that writes these rows stays open between writing and committing.
 MARGIN = timedelta(minutes=10)
@@ -45,12 +46,8 @@ def day_of(column):
 def as_day(value) -> date:
     """A day from the database: a date, a timestamp (its UTC day) or SQLite's text."""
     if isinstance(value, datetime):
-        return aware(value).astimezone(UTC).date()
+        return aware(value).date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def midnight(day: date) -> datetime:

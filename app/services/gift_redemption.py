@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from ..extensions import db
 from ..models import Gift, GiftState, MembershipStatus, SignupSource, User
+from ..utc import aware
 from . import accounts, gifts, mail, membership, money, notices
 from .membership import CompGrant
 
@@ -66,9 +67,9 @@ def gift_start(user: User, now: datetime) -> datetime:
         raise GiftRefused("no_end")
     start = now
     if current.status == MembershipStatus.ENDING and current.current_period_end:
-        start = max(start, _aware(current.current_period_end))
+        start = max(start, aware(current.current_period_end))
     if current.comp_granted and current.comp_until is not None:
-        start = max(start, _aware(current.comp_until))
+        start = max(start, aware(current.comp_until))
     return start
 
 
@@ -112,7 +113,3 @@ def redeem_gift(gift: Gift, now: datetime | None = None) -> Redeemed:
         )
     db.session.commit()
     return Redeemed(user, created, starts, until, later=starts > now)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -33,6 +33,7 @@ from ..models import (
 from ..payments import get_gateway
 from ..payments.gateway import Charge, PaymentIntent
 from ..urls import external_url
+from ..utc import aware
 from . import gift_links, mail, membership, money, notices
 from .membership import CompGrant, CompRevoke
 
@@ -174,13 +175,9 @@ def cancel_gift(gift: Gift, now: datetime | None = None) -> None:
     if current is None or current.comp_until is None or gift.comp_from is None:
         return
     money.lock_membership(recipient)
-    until = _aware(current.comp_until) - (_aware(gift.comp_until) - _aware(gift.comp_from))
+    until = aware(current.comp_until) - (aware(gift.comp_until) - aware(gift.comp_from))
     change = CompGrant(until=until) if until > now else CompRevoke()
     membership.apply(recipient, change, REFUND_CAUSE, now)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 # The return page -----------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import MembershipChange, Standing, WeekMove
+from ..utc import aware
 from . import measures
-from .figures import EPOCH, MARGIN, aware, midnight, per_dialect, read_mark, rule_of, write_mark
+from .figures import EPOCH, MARGIN, midnight, per_dialect, read_mark, rule_of, write_mark
 
 HISTORY, WEEKS = "history", "weeks"
 WEEK = timedelta(weeks=1)

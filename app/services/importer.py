@@ -7,13 +7,14 @@ transaction: a bad record raises `ImportFailed` naming it, and nothing is writte
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Article, ArticleRelated, Section, Tag
 from ..pagecache import bump_content_version
+from ..utc import aware
 from .sanitize import plain_text, sanitize_html
 
 
@@ -173,7 +174,7 @@ def _published(post: dict, where: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except (TypeError, ValueError):
         raise ImportFailed(f"{where}: date_gmt {raw!r} is not an ISO date") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware(value)
 
 
 def _terms(groups, where: str) -> tuple[Term | None, tuple[Term, ...]]:
@@ -247,7 +248,7 @@ def _upsert(record: PostRecord, summary: ImportSummary, terms: dict) -> None:
 
 def _same(article: Article, values: dict, section, tags: list, related: tuple[str, ...]) -> bool:
     current = {name: getattr(article, name) for name in values}
-    current["published_at"] = _aware(article.published_at)
+    current["published_at"] = aware(article.published_at)
     return (
         current == values
         and article.section_id == (section.id if section else None)
@@ -264,7 +265,3 @@ def _related_of(article: Article) -> list[str]:
             .order_by(ArticleRelated.position)
         )
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -10,7 +10,7 @@ turns these summaries off until this module is taught it.
 """
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Date, case, cast, delete, func, insert, or_, select
 from sqlalchemy.dialects import sqlite
@@ -24,10 +24,10 @@ from ..models import (
     MemberSum,
     StartSum,
 )
+from ..utc import aware
 from .figures import (
     EPOCH,
     MARGIN,
-    aware,
     chunks,
     memo,
     per_dialect,
@@ -208,7 +208,7 @@ def start_sums(now: datetime, by: str) -> dict | None:
         for _, _, _, _, paying, started, article, prompt in rows:
             if started is None:
                 continue
-            month = aware(started).astimezone(UTC).date().replace(day=1)
+            month = aware(started).date().replace(day=1)
             total = totals.setdefault(
                 {"month": month, "article": article, "prompt": prompt}[by], [0, 0]
             )

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, select
 
 from ..extensions import db
 from ..models import Membership, MembershipChange, MembershipStatus, User
+from ..utc import aware
 from . import notices
 
 Status = MembershipStatus
@@ -120,7 +121,7 @@ def apply(user: User, change: Change, cause: str, now: datetime | None = None) -
     membership = membership_of(user)
     before, plan_before = membership.status, _plan(membership)
     if isinstance(change, SubscriptionSnapshot):
-        if membership.snapshot_at and _aware(membership.snapshot_at) > _aware(change.created):
+        if membership.snapshot_at and aware(membership.snapshot_at) > aware(change.created):
             return membership  # an older snapshot never overwrites a newer one
         if _superseded(membership, change):
             return membership
@@ -210,7 +211,7 @@ def _resolve(membership: Membership, now: datetime) -> Status:
         return Status.OFFLINE
     if membership.comp_granted and _before(now, membership.comp_until):
         return Status.COMPLIMENTARY
-    offline_ended = membership.offline_until is not None and _aware(membership.offline_until) < now
+    offline_ended = membership.offline_until is not None and aware(membership.offline_until) < now
     if paid == Status.NONE and (membership.comp_granted or offline_ended):
         return Status.LAPSED
     return paid
@@ -219,7 +220,7 @@ def _resolve(membership: Membership, now: datetime) -> Status:
 def in_offline_period(membership: Membership, now: datetime) -> bool:
     """Whether `now` falls within the membership's period paid outside Stripe (both ends in)."""
     starts, until = membership.offline_from, membership.offline_until
-    return starts is not None and until is not None and _aware(starts) <= now <= _aware(until)
+    return starts is not None and until is not None and aware(starts) <= now <= aware(until)
 
 
 def grant_comp(user: User, until: datetime | None, cause: str) -> Membership:
@@ -269,13 +270,13 @@ def _status_perks(membership: Membership, now: datetime) -> Perks:
     if status == Status.ENDING:
         return MEMBER_PERKS if _before(now, membership.current_period_end) else NO_PERKS
     if status == Status.PAST_DUE:
-        in_grace = membership.grace_until is not None and now < _aware(membership.grace_until)
+        in_grace = membership.grace_until is not None and now < aware(membership.grace_until)
         base = MEMBER_PERKS if in_grace else NO_PERKS
         return Perks(**{**base.__dict__, "update_card_notice": True})
     if status == Status.COMPLIMENTARY:
         return MEMBER_PERKS if _before(now, membership.comp_until) else NO_PERKS
     if status == Status.PAUSED:
-        paid = membership.paid_until is not None and now < _aware(membership.paid_until)
+        paid = membership.paid_until is not None and now < aware(membership.paid_until)
         return MEMBER_PERKS if paid else NO_PERKS
     return NO_PERKS
 
@@ -285,9 +286,9 @@ def _owed_since(snapshot: SubscriptionSnapshot) -> datetime:
     start of the period whose renewal failed, when that is before the snapshot (a subscription
     first seen past due, by an import or a late look, gets no fresh grace period), else the
     snapshot's time (a test clock ahead of ours)."""
-    seen = _aware(snapshot.created)
+    seen = aware(snapshot.created)
     start = snapshot.period_start
-    return min(seen, _aware(start)) if start is not None else seen
+    return min(seen, aware(start)) if start is not None else seen
 
 
 def grace_period() -> timedelta:
@@ -295,8 +296,4 @@ def grace_period() -> timedelta:
 
 
 def _before(now: datetime, end: datetime | None) -> bool:
-    return end is None or now < _aware(end)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return end is None or now < aware(end)

@@ -36,6 +36,7 @@ from ..models import (
 from ..payments import get_gateway
 from ..payments.gateway import Card, GatewayError, Invoice
 from ..urls import external_url
+from ..utc import aware
 from . import mail, preferences, resume_links
 from .accounts import SET_LINK_DAYS
 from .receipts import receipt_number
@@ -98,7 +99,7 @@ def _pause_changed(user: User, membership: Membership, subscription_id: str) -> 
 
 def _pause_name(subscription_id: str, membership: Membership) -> str:
     resumes = membership.paused_until
-    moment = _aware(resumes).strftime("%Y-%m-%dT%H:%M:%SZ") if resumes else "open"
+    moment = aware(resumes).strftime("%Y-%m-%dT%H:%M:%SZ") if resumes else "open"
     return f"{subscription_id}:{moment}"
 
 
@@ -356,11 +357,7 @@ def _in_period(object_id: str, moment: datetime | None) -> str:
 
 
 def _after_now(moment: datetime | None) -> bool:
-    return moment is not None and _aware(moment) > datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment is not None and aware(moment) > datetime.now(UTC)
 
 
 def _lang(user: User) -> str:

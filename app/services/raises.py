@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from .. import currency as money_units
 from ..extensions import cache, db
 from ..models import MembershipChange, MembershipStatus, RaiseAsk, User
+from ..utc import aware
 from . import billing
 
 ASK_EVERY = timedelta(days=90)
@@ -90,13 +91,13 @@ def _ask_now(user: User, member, now: datetime) -> Ask | None:
         .order_by(RaiseAsk.asked_at.desc(), RaiseAsk.id.desc()).limit(1)
     )  # fmt: skip
     if latest is not None:
-        if latest.answered_at is None and now < _aware(latest.asked_at) + ASK_OPEN_FOR:
+        if latest.answered_at is None and now < aware(latest.asked_at) + ASK_OPEN_FOR:
             return Ask.of(latest) if latest.amount == member.amount else None
-        if now < _aware(latest.asked_at) + ASK_EVERY:
+        if now < aware(latest.asked_at) + ASK_EVERY:
             return None
     since = on_plan_since(member)
     months = int(current_app.config["RAISE_ASK_AFTER_MONTHS"])
-    if since is None or billing.months_after(_aware(since), months) > now:
+    if since is None or billing.months_after(aware(since), months) > now:
         return None
     ask = RaiseAsk(user_id=user.id, asked_at=now, amount=member.amount, currency=member.currency,
                    interval=member.interval,
@@ -162,7 +163,3 @@ def raise_figures(since: datetime) -> tuple[int, int, int]:
     ).all()  # fmt: skip
     counts = {accepted: int(count) for accepted, count in rows}
     return sum(counts.values()), counts.get(True, 0), counts.get(False, 0)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

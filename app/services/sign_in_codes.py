@@ -26,6 +26,7 @@ from ..extensions import db
 from ..i18n import text_direction
 from ..models import AccountEmail, SignInCode, User
 from ..urls import external_url
+from ..utc import aware
 from . import accounts
 from .mail import send_email
 from .two_factor import DIGITS
@@ -66,10 +67,6 @@ class Link:
 def now() -> datetime:
     """The clock every rule here reads (the tests move it on)."""
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _digest(email: str, code: str) -> str:
@@ -155,7 +152,7 @@ def _current(email: str, lock: bool = False) -> SignInCode | None:
     """The address's code while it can still be tried: not used, not spent, not expired."""
     query = select(SignInCode).where(SignInCode.email == email)
     row = db.session.scalar(query.with_for_update() if lock else query)
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= now():
+    if row is None or row.used_at is not None or aware(row.expires_at) <= now():
         return None
     return row
 

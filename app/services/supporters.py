@@ -5,7 +5,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
 
@@ -21,6 +21,7 @@ from ..models import (
     SignupSource,
     User,
 )
+from ..utc import aware
 from . import notices, second_subscriptions
 
 PER_PAGE = 50
@@ -160,7 +161,7 @@ def giving_of(user_ids: list[int]) -> dict[int, Giving]:
     found: dict[int, Giving] = {}
     for user_id, currency, total, last in rows:
         before = found.get(user_id, Giving())
-        last = _aware(last) if last else None
+        last = aware(last) if last else None
         latest = max(filter(None, (before.last_paid_at, last)), default=None)
         found[user_id] = Giving({**before.totals, currency: int(total or 0)}, latest)
     return found
@@ -257,9 +258,5 @@ def timeline(user: User) -> list[TimelineItem]:
                                   state=message.state.value if message else ""))  # fmt: skip
     # Within one moment, what was gathered later (a change after its sign-up) comes first.
     ordered = sorted(enumerate(items), reverse=True,
-                     key=lambda pair: (_aware(pair[1].recorded or pair[1].at), pair[0]))  # fmt: skip
+                     key=lambda pair: (aware(pair[1].recorded or pair[1].at), pair[0]))  # fmt: skip
     return [item for _, item in ordered]
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ saves fine and fails every charge), and a dispute from paying with 4000 0000 000
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from ..models import User
 from ..payments import get_gateway
 from ..payments.gateway import Charge, GatewayError, TestClock
 from ..payments.stripe_testmode import StripeTestMode
+from ..utc import aware
 
 # Stripe finalises a renewal invoice about an hour after creating it, then charges it
 # (https://docs.stripe.com/billing/subscriptions/overview#subscription-lifecycle): advancing two
@@ -73,7 +74,10 @@ def advance_to_next_renewal(user: User) -> TestClock:
     if clock is None:
         raise GatewayError("this customer is not on a test clock")
     period_end = user.membership.current_period_end if user.membership else None
-    target = max(clock.frozen_time, _aware(period_end) or clock.frozen_time) + PAST_RENEWAL
+    target = (
+        max(clock.frozen_time, aware(period_end) if period_end else clock.frozen_time)
+        + PAST_RENEWAL
+    )
     return stripe.advance_clock(clock.id, target)
 
 
@@ -107,10 +111,3 @@ def _own_charge(stripe: StripeTestMode, user: User, charge_id: str) -> Charge:
         if charge.id == charge_id:
             return charge
     raise GatewayError("this charge is not the reader's")
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Dates read back from SQLite come without a time zone; ours are all UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
