@@ -31,7 +31,7 @@ from ..services.checkout import SupportRefused
 from . import bp
 from .gift_forms import GiftForm, RedeemForm
 from .messages import REFUSAL_MESSAGES, UNAVAILABLE
-from .routes import _remember_attempt
+from .routes import NEW_ACCOUNT, _remember_attempt
 from .support import started_payment
 
 GIFT_REFUSALS = {
@@ -143,6 +143,8 @@ def _begin_gift(form: GiftForm, continued: bool = False):
         form.form_errors.append(UNAVAILABLE)
         return _page(form, 503)
     _remember_attempt(started.attempt_key)
+    if started.new_account:
+        session[NEW_ACCOUNT] = started.attempt_key
     if continued:
         session[GIFT_ORDER] = {"attempt": started.attempt_key}
     return redirect(url_for("billing.pay", lang=g.lang, key=started.attempt_key))

@@ -112,4 +112,12 @@ def start_gift(
         raise
     # Stripe may have delivered this customer's first events before the link above committed.
     ledger.apply_parked(customer_id)
-    return Checkout(attempt.key, intent.client_secret or "", attempt.kind, amount, currency, None)
+    return Checkout(
+        attempt.key,
+        intent.client_secret or "",
+        attempt.kind,
+        amount,
+        currency,
+        None,
+        new_account=new_account,
+    )

@@ -134,3 +134,19 @@ def test_the_owner_proving_the_address_signs_out_the_browser_that_typed_it(
     assert (
         phone.get("/en/account").status_code == 200 and owner.get("/en/account").status_code == 200
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_gift_from_a_new_email_signs_the_giver_in(app, client, stripe_emulator, lang):
+    """A giver with a new address is signed in on the thank-you page, as a new supporter is:
+    their receipts and the gift are on their account page. The recipient's address has no
+    account yet, and nobody is signed in to one for it."""
+    started = give(client, lang=lang, email="giver@example.org")
+    done = pay(client, stripe_emulator, started.headers["Location"]).response
+    assert TEXT[lang]["sign_out"] in page_text(done)
+    assert client.get(f"/{lang}/account").status_code == 200
+    assert accounts.find_user("friend@example.org") is None
+    again = client.get(started.headers["Location"].replace("/pay/", "/done/"))
+    assert again.status_code == 200 and TEXT[lang]["sign_out"] in page_text(again)
+    stranger = browser(app, stripe_emulator)
+    assert stranger.get(f"/{lang}/account").status_code == 302
