@@ -65,14 +65,15 @@ def _page(form, status: int = 200):
 
 
 def _confirmed(form) -> bool:
-    """Whether the form proves the owner: the password, or the emailed code (which it spends)."""
+    """Whether the form proves the owner: the password, or the emailed code (not spent by this:
+    should Stripe not answer, the same code serves again; deleting the account leaves none)."""
     user = current_user._get_current_object()
     if isinstance(form, DeleteAccountForm):
         if accounts.authenticate(user.email, form.password.data) is None:
             form.password.errors.append(_("Your password is not right."))
             return False
         return True
-    checked = sign_in_codes.check_code(user.email, form.code.data)
+    checked = sign_in_codes.prove_code(user.email, form.code.data)
     if checked.user is None or checked.user.id != user.id:
         form.code.errors.append(problem_message(checked))
         return False

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import OutboxMessage, Role, SignupSource, User
+from ..models import OutboxMessage, Role, SignInCode, SignupSource, User
 from ..urls import external_url
 from .mail import render_email, send_email
 
@@ -257,6 +257,7 @@ def change_email(token: str) -> User | None:
 def delete_account(user: User) -> None:
     """Remove personal data; membership and payment records stay, anonymised, for the books."""
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to == user.email))
+    db.session.execute(delete(SignInCode).where(SignInCode.email == user.email))
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.password_hash = None
     user.email_confirmed_at = None

@@ -171,6 +171,35 @@ def check_code(email: str, code: str, from_link: bool = False) -> Checked:
     other browser out of it), else why not. A wrong code uses up one of its 5 tries; one that
     is not 6 digits uses none (nor does a link's code that no longer matches: a newer code was
     asked for, and only we make links)."""
+    matched = _match(email, code, from_link)
+    if isinstance(matched, Checked):
+        return matched
+    row, user = matched
+    row.used_at = now()
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = row.used_at
+        if user.password_hash is None:
+            # Made by a form from an address nobody had proved (the support form signs its payer
+            # in): whoever typed it is signed out now that the owner has proved it.
+            accounts.sign_out_everywhere(user)
+    db.session.commit()
+    return Checked(user=user)
+
+
+def prove_code(email: str, code: str) -> Checked:
+    """A signed-in reader confirms an action with the address's code, as `check_code` judges it
+    (a wrong one uses a try), but a right one is not spent: the action may fail on Stripe's side
+    and be tried again with the same code, within its 10 minutes. Nothing else is written."""
+    matched = _match(email, code)
+    if isinstance(matched, Checked):
+        return matched
+    db.session.rollback()  # the row's lock
+    return Checked(user=matched[1])
+
+
+def _match(email: str, code: str, from_link: bool = False) -> tuple[SignInCode, User] | Checked:
+    """The address's current code row (locked) and account when `code` is it, else why not (a
+    wrong try already counted and committed)."""
     if not is_well_formed(code):
         return Checked(problem=Problem.MALFORMED)
     email, code = accounts.normalize_email(email), normalize_code(code)
@@ -181,15 +210,7 @@ def check_code(email: str, code: str, from_link: bool = False) -> Checked:
     if hmac.compare_digest(row.code_hash, _digest(email, code)):
         user = accounts.find_user(email)
         if user is not None:
-            row.used_at = now()
-            if user.email_confirmed_at is None:
-                user.email_confirmed_at = row.used_at
-                if user.password_hash is None:
-                    # Made by a form from an address nobody had proved (the support form signs its
-                    # payer in): whoever typed it is signed out now that the owner has proved it.
-                    accounts.sign_out_everywhere(user)
-            db.session.commit()
-            return Checked(user=user)
+            return row, user
     if from_link:
         db.session.rollback()
         return Checked(problem=Problem.EXPIRED)

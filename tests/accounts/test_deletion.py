@@ -130,6 +130,27 @@ def test_the_spent_sign_in_code_cannot_confirm_the_deletion(client, passwordless
     assert not deleted(passwordless)
 
 
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_stripe_down_keeps_the_code_for_the_next_try(client, stripe_emulator, passwordless, lang):
+    """A member without a password types their code while Stripe is down: nothing is deleted,
+    the page says so in their language, and the same code deletes the account (and its
+    subscription) once Stripe answers. Nothing of the address's code stays after."""
+    pay(client, stripe_emulator, start(client, lang=lang).headers["Location"])
+    subscription_id = passwordless.membership.subscription_id
+    email_a_code(client, lang)
+    code = emailed_code(EMAIL)
+    stripe_emulator.faults.fail_next(1, kind="connection")
+    refused = delete_with(client, lang, code=code)
+    assert refused.status_code == 503 and not deleted(passwordless)
+    said = {"en": "your account was not deleted", "ar": "لم يُحذف حسابك"}[lang]
+    assert said in page_text(refused)
+    assert get_gateway().retrieve_subscription(subscription_id).status == "active"
+    assert delete_with(client, lang, code=code).headers["Location"] == f"/{lang}/"
+    assert deleted(passwordless)
+    assert get_gateway().retrieve_subscription(subscription_id).status == "canceled"
+    assert db.session.scalar(select(SignInCode).where(SignInCode.email == EMAIL)) is None
+
+
 def test_an_arabic_reader_without_a_password_deletes_with_a_code(client, make_user):
     """The same in Arabic: the explanation, the code in an Arabic email, then the deletion."""
     user = make_user(EMAIL, password=None, lang="ar")
