@@ -83,6 +83,7 @@ NOTICE_LABELS = {
     NoticeKind.MEMBERSHIP_PAUSED: _l("Membership paused"),
     NoticeKind.MEMBERSHIP_RESUMED: _l("Membership resumed"),
     NoticeKind.OFFLINE_RECEIPT: _l("Receipt for a payment outside Stripe"),
+    NoticeKind.OFFLINE_VOIDED: _l("Receipt withdrawn: a payment outside Stripe voided"),
     AccountEmail.SIGN_IN_CODE: _l("Sign-in code"),
     AccountEmail.SIGN_IN_NO_ACCOUNT: _l("Sign-in asked for an address without an account"),
 }

@@ -31,6 +31,7 @@ class NoticeKind(enum.StrEnum):
     MEMBERSHIP_PAUSED = "membership_paused"
     MEMBERSHIP_RESUMED = "membership_resumed"
     OFFLINE_RECEIPT = "offline_receipt"  # money staff recorded outside Stripe
+    OFFLINE_VOIDED = "offline_voided"  # that receipt withdrawn: the entry was a mistake
     # To the recipient, who may have no account yet: the gift's own state (paid -> sent) is the
     # claim that sends it once, not a `notices` row.
     GIFT_RECEIVED = "gift_received"

@@ -150,19 +150,27 @@ def _gift_redeemed_context(s: Sample) -> dict:  # notices.gift_redeemed
             "until": gift_redemption.add_months(s.now, gift.months)}  # fmt: skip
 
 
-def _offline_receipt_context(s: Sample) -> dict:  # notices.offline_payment_recorded
-    """Three months paid by bank transfer, for an account made by recording it (the receipt then
-    carries the link to choose a password)."""
+def _offline_sample(s: Sample, status: PaymentStatus = PaymentStatus.PAID) -> Payment:
+    """Three months paid by bank transfer."""
     first = s.now.date()
-    offline = Payment(
+    return Payment(
         id=s.payment.id, kind=PaymentKind.OFFLINE, amount=3 * _amount(), currency=support_currency(),
         method=OfflineMethod.BANK_TRANSFER, reference="TR-1042", covers_from=first,
-        covers_until=offline_payments.last_day(first, 3), status=PaymentStatus.PAID,
+        covers_until=offline_payments.last_day(first, 3), status=status,
         paid_at=s.now, created_at=s.now, updated_at=s.now,
     )  # fmt: skip
+
+
+def _offline_receipt_context(s: Sample) -> dict:  # notices.offline_payment_recorded
+    """For an account made by recording the payment: the receipt then carries the link to
+    choose a password."""
     link = accounts.password_link(s.user, "set")
-    return {**_receipt(s, offline), "set_password_url": link,
+    return {**_receipt(s, _offline_sample(s)), "set_password_url": link,
             "set_password_days": accounts.SET_LINK_DAYS}  # fmt: skip
+
+
+def _offline_voided_context(s: Sample) -> dict:  # notices.offline_payment_voided
+    return _receipt(s, _offline_sample(s, PaymentStatus.VOIDED))
 
 
 def _paused_context(s: Sample) -> dict:  # notices.membership_changed, now paused
@@ -244,6 +252,7 @@ SAMPLE_CONTEXTS: dict[NoticeKind, Callable[[Sample], dict]] = {
     NoticeKind.MEMBERSHIP_PAUSED: _paused_context,
     NoticeKind.MEMBERSHIP_RESUMED: _resumed_context,
     NoticeKind.OFFLINE_RECEIPT: _offline_receipt_context,
+    NoticeKind.OFFLINE_VOIDED: _offline_voided_context,
 }
 
 

@@ -53,6 +53,7 @@ SUBJECTS = {
     "membership_paused": _l("Your Enab Baladi membership is paused"),
     "membership_resumed": _l("Your Enab Baladi membership is back"),
     "offline_receipt": _l("Your Enab Baladi receipt"),
+    "offline_voided": _l("A correction to your Enab Baladi receipt"),
 }
 
 # Where each state may go: only a queued message is ever delivered, so a delivery job that runs

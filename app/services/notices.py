@@ -155,6 +155,25 @@ def offline_payment_recorded(
                  **_receipt(user, payment))  # fmt: skip
 
 
+def offline_payment_voided(user: User | None, payment: Payment) -> OutboxMessage | None:
+    """The reader whose receipt for an entry recorded outside Stripe was sent hears that it is
+    withdrawn, once, when staff void the entry; an entry never receipted is voided in silence.
+    The message, or None when none was written."""
+    if (
+        user is None
+        or payment.kind != PaymentKind.OFFLINE
+        or payment.status != PaymentStatus.VOIDED
+    ):
+        return None
+    receipted = select(Notice.id).where(
+        Notice.kind == NoticeKind.OFFLINE_RECEIPT, Notice.object_id == str(payment.id)
+    )
+    if db.session.scalar(receipted) is None:
+        return None
+    return _send(user, NoticeKind.OFFLINE_VOIDED, str(payment.id), payment=payment,
+                 **_receipt(user, payment))  # fmt: skip
+
+
 def gift_redeemed(gift: Gift) -> None:
     """The giver hears that their gift was opened and from when to when the membership it gave
     runs (never the recipient's address), once per gift, while it stays redeemed."""

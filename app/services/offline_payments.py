@@ -162,9 +162,10 @@ def _tell(user: User, payment: Payment, created: bool) -> None:
 
 def void_offline_payment(
     actor: User, payment: Payment, reason: str, now: datetime | None = None
-) -> None:
+) -> bool:
     """Withdraw an entry recorded by mistake: kept, marked voided (by whom, when, why), counted
-    nowhere, its days taken off the reader's membership at once; audited. Raises `NotVoidable`."""
+    nowhere, its days taken off the reader's membership at once; audited. A reader who was sent
+    its receipt is told it is withdrawn: True when they were. Raises `NotVoidable`."""
     now = now or datetime.now(UTC)
     if payment.kind != PaymentKind.OFFLINE:
         raise NotVoidable("not an offline payment")
@@ -177,8 +178,10 @@ def void_offline_payment(
     db.session.flush()
     audit.record(actor, "offline payment voided", user.email if user else "", subject=user,
                  payment=payment.id, reason=reason[:500])  # fmt: skip
-    if user is not None:
-        _settle(user, VOIDED, now)
+    if user is None:
+        return False
+    _settle(user, VOIDED, now)
+    return notices.offline_payment_voided(user, payment) is not None
 
 
 def offline_period(user: User, now: datetime) -> membership.OfflinePeriod:

@@ -94,11 +94,15 @@ def void_offline_payment(payment_id):
         flash(_("Say why the entry is voided: the reason stays in the audit log."))
         return redirect(back)
     try:
-        offline_payments.void_offline_payment(current_user, payment, form.reason.data.strip())
+        told = offline_payments.void_offline_payment(
+            current_user, payment, form.reason.data.strip()
+        )
     except offline_payments.NotVoidable:
         db.session.rollback()
         flash(_("This entry is voided already."))
     else:
         db.session.commit()
         flash(_("The entry is voided: it counts nowhere, and its membership days are withdrawn."))
+        if told:
+            flash(_("The reader has been emailed that its receipt is withdrawn."))
     return redirect(back)

@@ -58,6 +58,47 @@ def record(staff):
     return make
 
 
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_voiding_a_receipted_entry_withdraws_its_receipt_once(record, staff, make_user, lang):
+    """Staff void an entry whose receipt went out: the reader hears, in their language, that
+    receipt number N for that amount and date is withdrawn and its period no longer counts as
+    paid; once, however often the void is asked for."""
+    reader = make_user("payer@example.org", lang=lang)
+    payment = record(email="payer@example.org")
+    number = notices.receipt_number(payment)
+    offline_payments.void_offline_payment(staff, payment, "wrong reader", now=NOW)
+    db.session.commit()
+    with pytest.raises(offline_payments.NotVoidable):
+        offline_payments.void_offline_payment(staff, payment, "again", now=NOW)
+    db.session.rollback()
+    assert notices.offline_payment_voided(reader, payment) is None
+    assert kinds(reader) == ["offline_receipt", "offline_voided"]
+    told = message_of(reader, K.OFFLINE_VOIDED)
+    assert told.lang == lang and number in told.body and number in told.html
+    expected = {
+        "en": ("A correction to your Enab Baladi receipt", "The payment of $30 on",
+               "no longer counts as paid"),
+        "ar": ("تصحيح لإيصال دعمك لعنب بلدي", "سُجّلت الدفعة البالغة", "محسوبة مدفوعة"),
+    }[lang]  # fmt: skip
+    assert told.subject == expected[0]
+    assert expected[1] in plain(told.body) and expected[2] in told.body
+    for day in (in_lang(lang, NOW.date()), in_lang(lang, date(2027, 5, 31))):
+        assert day in told.body and day in told.html
+    assert ('dir="rtl"' in told.html) == (lang == "ar")
+
+
+def test_an_entry_never_receipted_is_voided_in_silence(staff, make_user):
+    """No receipt went out (the reader's account was deleted before, say): none is withdrawn."""
+    reader = make_user("payer@example.org")
+    payment = Payment(kind=PaymentKind.OFFLINE, user_id=reader.id, amount=500, currency="usd",
+                      method=OfflineMethod.CASH, status=PaymentStatus.PAID,
+                      covers_from=date(2027, 7, 1), covers_until=date(2027, 7, 31))  # fmt: skip
+    db.session.add(payment)
+    db.session.flush()
+    offline_payments.void_offline_payment(staff, payment, "typed twice", now=NOW)
+    assert kinds(reader) == [] and mail_to("payer@example.org") == []
+
+
 # A payment recorded outside Stripe -----------------------------------------------------------------
 
 

@@ -173,6 +173,8 @@ def test_staff_void_an_entry_with_a_reason_and_it_is_audited(client, staff):
         select(AuditEntry.action).where(AuditEntry.actor_id == staff.id)
     ).all()
     assert actions == ["offline payment recorded", "offline payment voided"]
+    flashed = page_text(client.get(response.headers["Location"]))
+    assert "The reader has been emailed that its receipt is withdrawn." in flashed
     listed = page_text(client.get("/ar/staff/offline-payments"))
     assert "ملغاة" in listed and "wrong reader" in listed
 
