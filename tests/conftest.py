@@ -4,6 +4,7 @@ import contextvars
 import json
 import os
 import re
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def production_env(monkeypatch):
     for name in ("TRUSTED_HOSTS", "TRUSTED_PROXIES", "STRIPE_API_BASE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+@pytest.fixture
+def now_at_start(request, monkeypatch):
+    """For a module whose `NOW = datetime.now(UTC)`: NOW read again as each test starts, not when
+    the module was imported minutes before. Rows take their own timestamps as they are written,
+    and "this month" or "this week" then means the same period for both, unless the test itself
+    straddles the boundary. Use with `pytestmark = pytest.mark.usefixtures("now_at_start")`."""
+    monkeypatch.setattr(request.module, "NOW", datetime.now(UTC))
 
 
 @pytest.fixture(scope="session")

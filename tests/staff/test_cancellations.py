@@ -14,6 +14,7 @@ from app.services import membership
 from app.services.membership import SubscriptionSnapshot
 
 NOW = datetime.now(UTC)
+pytestmark = pytest.mark.usefixtures("now_at_start")
 # reason, offers shown, outcome, words, days ago
 ROWS = [
     ("too_expensive", "lower,pause", "lower", None, 1),

@@ -13,6 +13,7 @@ from app.services.membership import CompGrant
 from tests.conftest import page_text
 
 NOW = datetime.now(UTC)
+pytestmark = pytest.mark.usefixtures("now_at_start")
 
 
 @pytest.fixture
