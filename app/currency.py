@@ -10,6 +10,7 @@ outside Stripe are in). Nothing else in app/ or templates/ knows how many there 
 import functools
 import math
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -230,10 +231,24 @@ _CURRENCY_SPACING = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def format_isolated(amount: int, currency: str, locale: str | None = None) -> str:
-    """`format_amount` isolated left to right (Unicode LRI ... PDI, what the `money` filter's
-    <bdi dir="ltr"> does in HTML), for plain-text messages: "1 US$" reads whole inside Arabic."""
-    text = format_amount(amount, currency, locale).replace("\u200f", "").replace("\u200e", "")
-    return f"\u2066{text}\u2069"
+    """`format_amount` isolated (Unicode LRI or RLI ... PDI, what the `money` filter's <bdi> does
+    in HTML), for plain-text messages: "1 US$" reads whole inside Arabic."""
+    text = bare_amount(amount, currency, locale)
+    isolate = "\u2067" if amount_direction(text) == "rtl" else "\u2066"  # RLI, LRI
+    return f"{isolate}{text}\u2069"
+
+
+def bare_amount(amount: int | Fraction, currency: str, locale: str | None = None) -> str:
+    """`format_amount` without the direction marks Babel puts around it (the caller isolates it)."""
+    return format_amount(amount, currency, locale).replace("\u200f", "").replace("\u200e", "")
+
+
+def amount_direction(text: str) -> str:
+    """The direction a written amount is isolated in: left to right ("1 US$", "SYP 150,000"),
+    unless its symbol is written in Arabic letters ("150,000 ل.س."), which left to right would
+    put the symbol's final stop at its start."""
+    rtl = any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+    return "rtl" if rtl else "ltr"
 
 
 def currency_name(currency: str, locale: str | None = None) -> str:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .audit_details import audit_details, detail_value
-from .currency import format_amount, minimum_amount, support_currency
+from .currency import amount_direction, bare_amount, format_amount, minimum_amount, support_currency
 from .i18n import format_locale
 from .labels import (
     STATUS_LABELS,
@@ -91,11 +91,12 @@ NOTICE_LABELS = {
 
 def money_html(amount_minor: int | Fraction | None, currency: str) -> Markup:
     """Minor units as Stripe counts them in `currency` (app/currency.py: 500 ISK is 5 krónur,
-    5120 KWD fils 5.120 dinars) in the page locale's currency format, isolated left to right so
-    "1 US$" reads whole inside Arabic text. An exact amount (a Fraction, as MRR with annual
-    twelfths has) is rounded half up to a minor unit."""
-    text = format_amount(amount_minor or 0, currency).replace("\u200f", "").replace("\u200e", "")
-    return Markup('<bdi dir="ltr">%s</bdi>') % text
+    5120 KWD fils 5.120 dinars) in the page locale's currency format, isolated so "1 US$" reads
+    whole inside Arabic text: left to right, but right to left for a symbol in Arabic letters
+    ("150,000 ل.س."). An exact amount (a Fraction, as MRR with annual twelfths has) is rounded
+    half up to a minor unit."""
+    text = bare_amount(amount_minor or 0, currency)
+    return Markup('<bdi dir="%s">%s</bdi>') % (amount_direction(text), text)
 
 
 def address_html(email: str | None) -> Markup:

@@ -246,6 +246,9 @@ def test_amounts_in_plain_text_are_isolated_left_to_right(ctx):
     text = currency.format_isolated(100, "usd", "ar_SY")
     assert text.startswith("\u2066") and text.endswith("\u2069")
     assert "\u200f" not in text and "US$" in text
+    pounds = currency.format_isolated(15_000_000, "syp", "ar_SY")  # a symbol in Arabic letters
+    assert pounds == "\u2067150,000\xa0ل.س.\u2069"  # RLI ... PDI: its stop stays at its end
+    assert currency.format_isolated(15_000_000, "syp", "en") == "\u2066SYP\xa0150,000\u2069"
 
 
 def test_currency_names(ctx):

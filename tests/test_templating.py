@@ -35,13 +35,16 @@ def page_in(app, lang):
         ("ar", 12345, "huf", "123.45\xa0HUF"),
         ("ar", 5120, "kwd", "5.120\xa0د.ك."),
         ("ar", 150000, "lbp", "1,500\xa0ل.ل."),
+        ("ar", 15000000, "syp", "150,000\xa0ل.س."),
     ],
 )
 def test_money(app, lang, amount, currency, expected):
     """The `money` filter: minor units counted as Stripe counts them (app/currency.py), written
-    in the page locale's format, isolated left to right; whole amounts without decimals."""
+    in the page locale's format, isolated left to right (right to left when the symbol is in
+    Arabic letters, so that its final stop stays last); whole amounts without decimals."""
     with page_in(app, lang):
-        assert str(money_html(amount, currency)) == f'<bdi dir="ltr">{expected}</bdi>'
+        direction = "rtl" if lang == "ar" and currency in ("kwd", "lbp", "syp") else "ltr"
+        assert str(money_html(amount, currency)) == f'<bdi dir="{direction}">{expected}</bdi>'
 
 
 def test_money_filters_in_templates(app):
