@@ -198,6 +198,10 @@ class DevelopmentConfig(Config):
         return True
 
     DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development default, refused in production
+    # Trying the site means paying many times from one address, into the emulator: no card
+    # testing to stop there (the environment can still set any limit).
+    RATELIMIT_SUPPORT_IP = "100 per hour"
+    RATELIMIT_SUPPORT_ACCOUNT = "50 per hour"
 
 
 class TestingConfig(Config):

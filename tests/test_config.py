@@ -6,6 +6,7 @@ from config import (
     ConfigError,
     DevelopmentConfig,
     ProductionConfig,
+    TestingConfig,
     config_from_env,
     database_options,
 )
@@ -82,6 +83,18 @@ def test_limits_can_be_tuned_from_the_environment(monkeypatch):
     config = DevelopmentConfig()
     assert config.RATELIMIT_SUPPORT_IP == "50 per hour"
     assert config.DECLINES_BEFORE_PAUSE == 5
+
+
+def test_trying_the_site_locally_allows_more_payments_than_production(monkeypatch):
+    """`make run` pays into the emulator many times from 127.0.0.1; production keeps its limit."""
+    for name in ("RATELIMIT_SUPPORT_IP", "RATELIMIT_SUPPORT_ACCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+    config = DevelopmentConfig()
+    assert (config.RATELIMIT_SUPPORT_IP, config.RATELIMIT_SUPPORT_ACCOUNT) == (
+        "100 per hour",
+        "50 per hour",
+    )
+    assert TestingConfig().RATELIMIT_SUPPORT_IP == "10 per hour"
 
 
 def test_postgresql_connections_time_out():
