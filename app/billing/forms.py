@@ -12,20 +12,51 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from .. import currency as money_units
 from ..currency import to_minor_units
 from ..forms import Form
 from .messages import refusal_message
 
-__all__ = ["ChangeSupportForm", "SupportForm", "to_minor_units"]
+__all__ = ["ChangeSupportForm", "SupportForm", "payer_email_field", "to_minor_units"]
 
 FREQUENCY_CHOICES = [
     SelectChoice("monthly", _l("Monthly")),
     SelectChoice("annual", _l("Annually")),
     SelectChoice("once", _l("Once")),
 ]
+
+
+def _needed_signed_out(form, field):
+    """A signed-out payer must give their email (it finds or makes their account); a signed-in
+    one is not asked. It runs before Optional(), which ends the chain at an empty field, inline
+    `validate_<field>` methods included."""
+    if form.needs_email and not (field.data or "").strip():
+        raise StopValidation(_l("Enter your email address."))
+
+
+def payer_email_field(label, **render_kw) -> EmailField:
+    """The payer's own email on the support and gift forms."""
+    return EmailField(
+        label,
+        validators=[_needed_signed_out, Optional(), Email(_l("Enter a valid email address.")),
+                    Length(max=254)],
+        render_kw={"autocomplete": "email", **render_kw},
+    )  # fmt: skip
+
+
+def _amount_if_other(form, field):
+    """ "Another amount" chosen: the amount typed must be one (before Optional(), as above)."""
+    if form.amount.data == "other" and to_minor_units(field.data or "", form.currency) is None:
+        raise StopValidation(_l("Enter an amount, for example 3 or 7.50."))
 
 
 class SupportForm(Form):
@@ -35,14 +66,10 @@ class SupportForm(Form):
         validators=[DataRequired(_l("Choose how often."))],
     )
     amount = RadioField(_l("Amount"), validators=[DataRequired(_l("Choose an amount."))])
-    other_amount = StringField(_l("Another amount"), validators=[Optional(), Length(max=12)],
+    other_amount = StringField(_l("Another amount"), validators=[_amount_if_other, Optional(), Length(max=12)],
                                render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"})  # fmt: skip
     covers_fee = BooleanField(_l("Add the card fee so Enab Baladi receives the full amount"))
-    email = EmailField(
-        _l("Email"),
-        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=254)],
-        render_kw={"autocomplete": "email"},
-    )
+    email = payer_email_field(_l("Email"))
     prompt = HiddenField()
     article = HiddenField()  # the article under the prompt that was clicked
     variant = HiddenField()  # the variant of a prompt test the reader was shown
@@ -62,14 +89,6 @@ class SupportForm(Form):
     @property
     def currency_name(self) -> str:
         return money_units.currency_name(self.currency)
-
-    def validate_email(self, field):
-        if self.needs_email and not field.data:
-            raise ValidationError(_l("Enter your email address."))
-
-    def validate_other_amount(self, field):
-        if self.amount.data == "other" and to_minor_units(field.data or "", self.currency) is None:
-            raise ValidationError(_l("Enter an amount, for example 3 or 7.50."))
 
     def minor_amount(self) -> int:
         if self.amount.data == "other":

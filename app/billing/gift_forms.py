@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..forms import Form
 from ..i18n import LANGUAGE_NAMES
 from ..services.gift_checkout import MESSAGE_MAX, MONTHS, delivery_dates
+from .forms import payer_email_field
 
 
 class GiftForm(Form):
@@ -46,11 +47,7 @@ class GiftForm(Form):
     )
     deliver_on = DateField(_l("When should we email them?"),
                            validators=[DataRequired(_l("Choose a date."))])  # fmt: skip
-    email = EmailField(
-        _l("Your email"),
-        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=254)],
-        render_kw={"autocomplete": "email", "dir": "ltr"},
-    )
+    email = payer_email_field(_l("Your email"), dir="ltr")
     submit = SubmitField(_l("Continue to payment"))
 
     def __init__(self, *args, currency: str, amounts: list[int], needs_email: bool, **kwargs):
@@ -61,10 +58,6 @@ class GiftForm(Form):
         first, last = delivery_dates()
         earliest = first - timedelta(days=1)  # what `delivery_date` takes as today
         self.deliver_on.render_kw = {"min": earliest.isoformat(), "max": last.isoformat()}
-
-    def validate_email(self, field):
-        if self.needs_email and not field.data:
-            raise ValidationError(_l("Enter your email address."))
 
     def validate_deliver_on(self, field):
         first, last = delivery_dates()

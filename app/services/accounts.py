@@ -78,8 +78,11 @@ def create_user(
     email: str, password: str | None, lang: str, role: Role = Role.READER,
     source: SignupSource = SignupSource.REGISTER,
 ) -> User:  # fmt: skip
-    """A new account; raises EmailTaken when the address is in use."""
+    """A new account; raises EmailTaken when the address is in use (and ValueError without one:
+    the forms ask for it, so this is a caller's mistake, never an account with no address)."""
     email = normalize_email(email)
+    if not email:
+        raise ValueError("an account needs an email address")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken(email)
     user = User(email=email, language=lang, role=role, signup_source=source)

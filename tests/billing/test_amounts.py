@@ -88,6 +88,29 @@ def test_a_signed_out_reader_past_the_maximum_gets_no_account(client, stripe_emu
     assert posts(stripe_emulator, "/v1/") == []
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Enter your email address."), ("ar", "أدخل بريدك الإلكتروني.")],
+)
+def test_a_signed_out_reader_without_an_email_is_asked_for_it(client, stripe_emulator, lang, said):
+    """No email, signed out: the form again saying so (not an account with no address, then a
+    code page for it the next time), nothing written, nothing sent to Stripe; twice alike."""
+    before = db.session.scalar(select(func.count(User.id)))
+    for _ in range(2):
+        response = start(client, lang=lang, email="")
+        assert response.status_code == 400 and said in field_errors(response)
+    assert db.session.scalar(select(func.count(User.id))) == before and attempts() == 0
+    assert posts(stripe_emulator, "/v1/") == []
+
+
+def test_another_amount_left_empty_is_asked_for(client, stripe_emulator, reader):
+    """ "Another amount" chosen and nothing typed: the field says what to type."""
+    response = start(client, amount="other", other_amount="")
+    assert response.status_code == 400
+    assert field_errors(response) == "Enter an amount, for example 3 or 7.50."
+    assert attempts() == 0
+
+
 def test_exactly_the_maximum_a_month_is_accepted(client, stripe_emulator, reader):
     response = start(client, amount="other", other_amount="10000")
     assert "/en/support/pay/" in response.headers["Location"]

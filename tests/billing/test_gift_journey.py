@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
@@ -17,6 +17,7 @@ from app.models import (
     OutboxMessage,
     Payment,
     SignupSource,
+    User,
 )  # fmt: skip
 from app.services import accounts, gifts, membership
 from tests.conftest import csrf_token, page_text
@@ -166,6 +167,17 @@ def test_a_signed_out_giver_with_a_new_email_gets_an_account(client):
     assert giver is not None and giver.password_hash is None
     pay(client, client.emulator, started.headers["Location"], OK)
     assert db.session.scalar(select(Gift.state)) == GiftState.SENT
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Enter your email address."),
+                                            ("ar", "أدخل بريدك الإلكتروني.")])  # fmt: skip
+def test_a_signed_out_giver_without_an_email_is_asked_for_it(client, lang, said):
+    """Signed out with no email of their own: the form again, saying so; no account, no gift."""
+    users = db.session.scalar(select(func.count(User.id)))
+    response = give(client, lang=lang, email="")
+    assert response.status_code == 400 and said in page_text(response)
+    assert db.session.scalars(select(Gift)).all() == []
+    assert db.session.scalar(select(func.count(User.id))) == users
 
 
 def test_a_signed_out_giver_whose_email_has_an_account_is_sent_a_code(client, make_user):
