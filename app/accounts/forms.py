@@ -129,6 +129,12 @@ class DeleteAccountForm(Form):
     submit = SubmitField(_l("Delete my account"))
 
 
+class PasswordLinkForm(Form):
+    """An account without a password: email its address the link to choose one."""
+
+    submit = SubmitField(_l("Email me the link"))
+
+
 class DeleteCodeRequestForm(Form):
     """An account without a password: email its address a code to confirm the deletion."""
 

@@ -17,6 +17,7 @@ from .forms import (
     FirstPasswordForm,
     LanguageForm,
     LoginForm,
+    PasswordLinkForm,
     ReadingModeForm,
     RegisterForm,
     ResetForm,
@@ -164,6 +165,10 @@ def change_reading_mode():
 @bp.route("/<lang>/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    if current_user.password_hash is None:
+        # Nothing may have proved the address yet (the support form signs its payer in): the
+        # first password is chosen from a link sent to it, never on a page of this session.
+        return render_template("accounts/password_link.html", form=PasswordLinkForm())
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if accounts.authenticate(current_user.email, form.current.data) is None:
@@ -176,6 +181,22 @@ def change_password():
             flash(_("Your password has been changed."))
             return redirect(code_page or url_for("accounts.account", lang=g.lang))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.post("/<lang>/account/password/link")
+@login_required
+@_limit("RATELIMIT_RESET_IP")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_RESET_ACCOUNT"],
+    key_func=lambda: f"account:{current_user.email}",
+)
+def email_password_link():
+    """An account without a password: its address is emailed the link to choose one."""
+    if current_user.password_hash is not None or not PasswordLinkForm().validate_on_submit():
+        return redirect(url_for("accounts.change_password", lang=g.lang))
+    accounts.send_set_password_link(current_user._get_current_object(), asked=True)
+    flash(_("We have emailed a link to choose a password to %(email)s.", email=current_user.email))
+    return redirect(url_for("accounts.account", lang=g.lang))
 
 
 @bp.route("/<lang>/account/email", methods=["GET", "POST"])

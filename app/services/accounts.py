@@ -191,9 +191,10 @@ def request_password_reset(email: str, lang: str) -> None:
     db.session.commit()
 
 
-def send_set_password_link(user: User) -> None:
-    """For accounts made for someone (staff, or a gift by email): a link to choose a password."""
-    send_email(user.email, "set_password", user.language, **set_password_email(user))
+def send_set_password_link(user: User, asked: bool = False) -> None:
+    """For accounts made for someone (staff, or a gift by email), or `asked` by a reader whose
+    account has none yet: a link to choose a password."""
+    send_email(user.email, "set_password", user.language, asked=asked, **set_password_email(user))
     db.session.commit()
 
 

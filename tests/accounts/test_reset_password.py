@@ -5,8 +5,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import OutboxMessage
 from app.services import accounts
 from tests.conftest import PASSWORD, csrf_token, page_text
 from tests.signing_in import last_email
@@ -174,3 +176,48 @@ def test_the_page_for_a_first_password_does_not_call_it_new(client, make_user):
     accounts.request_password_reset("other@example.org", "en")
     html = client.get(emailed_link("other@example.org")).get_data(as_text=True)
     assert "Choose a new password" in html and 'value="Save the new password"' in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Choose a password", "we email a link to reader@example.org",
+                "We have emailed a link to choose a password to reader@example.org.",
+                "You asked to choose a password for your Enab Baladi account.")),
+        ("ar", ("اختر كلمة مرور", "نرسل رابطًا إلى reader@example.org",
+                "أرسلنا رابطًا لاختيار كلمة مرور إلى reader@example.org.",
+                "طلبت اختيار كلمة مرور لحسابك في عنب بلدي.")),
+    ],
+)  # fmt: skip
+def test_a_signed_in_reader_without_a_password_gets_the_link_from_the_account_page(
+    client, make_user, lang, words
+):
+    """No password to give as the current one: the account page offers to choose one, and its
+    page emails the link to the account's address (which alone may set it); the link works."""
+    from tests.signing_in import ask_for_code, emailed_code, give_code
+
+    make_user(EMAIL, password=None, lang=lang)
+    ask_for_code(client, EMAIL, lang=lang)
+    give_code(client, emailed_code(EMAIL), lang=lang)
+    assert words[0] in page_text(client.get(f"/{lang}/account"))
+    page = client.get(f"/{lang}/account/password").get_data(as_text=True)
+    assert words[1] in page_text(page) and 'name="current"' not in page
+    token = csrf_token(client, f"/{lang}/account/password")
+    sent = client.post(f"/{lang}/account/password/link", data={"csrf_token": token})
+    assert sent.headers["Location"] == f"/{lang}/account"
+    assert words[2] in page_text(client.get(sent.headers["Location"]))
+    assert words[3] in last_email(EMAIL).body
+    choose(client, emailed_link(EMAIL), "a fine first password 7")
+    assert accounts.authenticate(EMAIL, "a fine first password 7") is not None
+
+
+def test_a_reader_with_a_password_changes_it_and_is_sent_no_link(client, make_user, auth):
+    """With a password, the page asks for the current one; the link's address does nothing."""
+    make_user()
+    auth.login()
+    assert "Change your password" in page_text(client.get("/en/account"))
+    assert 'name="current"' in client.get("/en/account/password").get_data(as_text=True)
+    token = csrf_token(client, "/en/account/password")
+    response = client.post("/en/account/password/link", data={"csrf_token": token})
+    assert response.headers["Location"] == "/en/account/password"
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
