@@ -23,8 +23,9 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.sign_in_codes import GIFT_ORDER, code_email_limit, start_code_sign_in
+from ..auth import sign_in
 from ..currency import support_currency
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..payments.gateway import GatewayError
 from ..services import gift_checkout, gift_links, gift_redemption
 from ..services.checkout import SupportRefused
@@ -159,6 +160,8 @@ def _remembered(order: gift_checkout.GiftOrder) -> dict:
 
 
 @bp.route("/<lang>/gift/redeem/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RedeemForm checks the token itself, so that a second press after the first signed
+# the recipient in (a new session, a new token) is answered with the redeemed page, not a 400.
 def gift_redeem(token):
     """The recipient's link: the gift, who gave it, and one button (a form with CSRF, so a link
     scanner's GET changes nothing). Pressed once, it redeems; afterwards the page says so."""
@@ -174,10 +177,21 @@ def gift_redeem(token):
             db.session.rollback()
             refused = refusal.reason
         else:
+            signed_in = _sign_in_recipient(redeemed)
             return _private(render_template("billing/gift_redeemed.html", gift=found,
-                                            redeemed=redeemed))  # fmt: skip
+                                            redeemed=redeemed, signed_in_now=signed_in))  # fmt: skip
     return _private(render_template("billing/gift_redeem.html", gift=found, form=form,
                                     refused=refused))  # fmt: skip
+
+
+def _sign_in_recipient(redeemed: gift_redemption.Redeemed) -> bool:
+    """The account this redemption made is signed in, in this browser, unless someone is signed
+    in here already: the emailed link proved the address (the account counts as confirmed), and
+    a new account has no password or second factor to ask for. An account that existed before
+    signs in as usual. True when it signed them in."""
+    if not redeemed.created or current_user.is_authenticated:
+        return False
+    return sign_in(redeemed.user) is None
 
 
 def _private(page: str, status: int = 200):

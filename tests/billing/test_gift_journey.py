@@ -93,6 +93,10 @@ def test_a_gift_bought_and_redeemed_in_arabic(client, recipient_client, giver):
     redeemed = recipient_client.post(link, data={"csrf_token": csrf_token(recipient_client, link)})
     assert redeemed.status_code == 200
     assert "بدأت عضويتك" in page_text(redeemed)
+    # The emailed link proved the address: the account it made is signed in, in this browser.
+    assert "سجّلت الدخول على هذا الجهاز" in page_text(redeemed)
+    assert "تسجيل الخروج" in page_text(redeemed)
+    assert recipient_client.get("/ar/account").status_code == 200
     friend = accounts.find_user("friend@example.org")
     assert friend.signup_source == SignupSource.GIFT and friend.language == "ar"
     assert friend.email_confirmed_at is not None and friend.password_hash is None
@@ -130,6 +134,20 @@ def test_the_redemption_is_single_use(client, recipient_client, giver):
     assert recipient_client.get(link.rsplit("/", 1)[0] + "/not-a-secret").status_code == 404
 
 
+def test_a_press_without_the_pages_token_redeems_nothing(client, recipient_client, giver):
+    """The button's form carries its CSRF token; a post from elsewhere (no token, or another
+    session's) leaves the gift waiting and makes no account."""
+    pay(client, client.emulator, give(client).headers["Location"], OK)
+    link = link_in(mail_to("friend@example.org")[0])
+    for data in ({}, {"csrf_token": csrf_token(client, "/en/gift")}):
+        assert "This gift has been redeemed" not in page_text(
+            recipient_client.post(link, data=data)
+        )
+    db.session.expire_all()
+    assert db.session.scalar(select(Gift.state)) == GiftState.SENT
+    assert accounts.find_user("friend@example.org") is None
+
+
 def test_an_existing_account_gets_the_gift_after_its_comp(
     client, recipient_client, giver, make_user
 ):
@@ -147,6 +165,9 @@ def test_an_existing_account_gets_the_gift_after_its_comp(
         (ends + timedelta(days=days)).date() for days in (28, 29, 30, 31)
     }
     assert len(mail_to("friend@example.org")) == 1  # the gift's email only
+    assert (
+        recipient_client.get("/en/account").status_code == 302
+    )  # an old account signs in as usual
 
 
 def test_a_declined_card_keeps_the_gift_waiting_and_the_same_page_pays(client, giver):

@@ -66,6 +66,7 @@ def test_a_gift_bought_in_arabic_is_redeemed_by_its_recipient(page, browser, sit
         shots(friend, "gift-redeem")
         main_submit(friend).click()
         expect(friend.locator("main h1")).to_have_text(TEXT["started"])
+        expect(friend.locator("main")).to_contain_text("سجّلت الدخول على هذا الجهاز")
         shots(friend, "gift-redeemed")
         friend.goto(link)  # used once: the page now says so, with no button
         expect(friend.locator("main form")).to_have_count(0)
