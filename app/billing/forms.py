@@ -54,7 +54,8 @@ def payer_email_field(label, **render_kw) -> EmailField:
 
 
 def _amount_if_other(form, field):
-    """ "Another amount" chosen: the amount typed must be one (before Optional(), as above)."""
+    """With "Another amount" chosen, what is typed must be an amount (before Optional(), which
+    would end the chain at an empty field, as for the email)."""
     if form.amount.data == "other" and to_minor_units(field.data or "", form.currency) is None:
         raise StopValidation(_l("Enter an amount, for example 3 or 7.50."))
 
@@ -66,8 +67,10 @@ class SupportForm(Form):
         validators=[DataRequired(_l("Choose how often."))],
     )
     amount = RadioField(_l("Amount"), validators=[DataRequired(_l("Choose an amount."))])
-    other_amount = StringField(_l("Another amount"), validators=[_amount_if_other, Optional(), Length(max=12)],
-                               render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"})  # fmt: skip
+    other_amount = StringField(
+        _l("Another amount"), validators=[_amount_if_other, Optional(), Length(max=12)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "dir": "ltr"},
+    )  # fmt: skip
     covers_fee = BooleanField(_l("Add the card fee so Enab Baladi receives the full amount"))
     email = payer_email_field(_l("Email"))
     prompt = HiddenField()
