@@ -129,6 +129,14 @@ def test_the_redemption_is_single_use(client, recipient_client, giver):
     until = friend.membership.comp_until
     again = recipient_client.post(link, data={"csrf_token": token})
     assert "This gift has been redeemed" in page_text(again)
+    # The first press signed the recipient in: the page leads to their account, not to signing in.
+    html = again.get_data(as_text=True)
+    assert (
+        'class="button" href="/en/account"' in html
+        and 'class="button" href="/en/login"' not in html
+    )
+    signed_out = recipient_client.application.test_client().get(link).get_data(as_text=True)
+    assert 'class="button" href="/en/login"' in signed_out
     db.session.refresh(friend.membership)
     assert friend.membership.comp_until == until
     assert recipient_client.get(link.rsplit("/", 1)[0] + "/not-a-secret").status_code == 404
