@@ -14,8 +14,15 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .audit_details import audit_details, detail_value
-from .currency import amount_direction, bare_amount, format_amount, minimum_amount, support_currency
-from .i18n import format_locale
+from .currency import (
+    amount_direction,
+    bare_amount,
+    format_amount,
+    format_isolated,
+    minimum_amount,
+    support_currency,
+)
+from .i18n import format_locale, text_direction
 from .labels import (
     STATUS_LABELS,
     audit_label,
@@ -99,6 +106,14 @@ def money_html(amount_minor: int | Fraction | None, currency: str) -> Markup:
     return Markup('<bdi dir="%s">%s</bdi>') % (amount_direction(text), text)
 
 
+def money_plain(amount_minor: int, currency: str) -> str:
+    """An amount in plain text (emails' text part): in a right-to-left language isolated (LRI or
+    RLI ... PDI), so "5 US$" keeps its order inside Arabic text; otherwise as written."""
+    if text_direction() == "rtl":
+        return format_isolated(amount_minor, currency)
+    return format_amount(amount_minor, currency)
+
+
 def address_html(email: str | None) -> Markup:
     """An email address isolated left to right, so that its digits, dots and hyphens stay in
     order inside Arabic text."""
@@ -174,7 +189,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money_html, "money")
     app.add_template_filter(address_html, "address")
     app.add_template_filter(money_html, "exact_money")
-    app.add_template_filter(format_amount, "money_text")  # plain text: emails' text part
+    app.add_template_filter(money_plain, "money_text")
     app.add_template_filter(percent)
     app.add_template_filter(number, "format_number")
     app.add_template_filter(long_date)

@@ -5,8 +5,9 @@ from datetime import datetime
 
 import pytest
 from flask import g
+from flask_babel import force_locale
 
-from app.templating import money_html, split_after_paragraph
+from app.templating import money_html, money_plain, split_after_paragraph
 
 
 @contextmanager
@@ -45,6 +46,16 @@ def test_money(app, lang, amount, currency, expected):
     with page_in(app, lang):
         direction = "rtl" if lang == "ar" and currency in ("kwd", "lbp", "syp") else "ltr"
         assert str(money_html(amount, currency)) == f'<bdi dir="{direction}">{expected}</bdi>'
+
+
+def test_plain_text_amounts_are_isolated_in_arabic_only(app):
+    """An email's text part has no <bdi>: in Arabic the amount is wrapped in isolates (right to
+    left for a symbol in Arabic letters); English text gets the amount as written."""
+    with app.test_request_context("/"), force_locale("ar"):  # as emails are rendered
+        assert money_plain(500, "usd") == "\u20665\xa0US$\u2069"
+        assert money_plain(15_000_000, "syp") == "\u2067150,000\xa0ل.س.\u2069"
+    with app.test_request_context("/"), force_locale("en"):
+        assert money_plain(500, "usd") == "$5"
 
 
 def test_money_filters_in_templates(app):
