@@ -274,10 +274,10 @@ def made_its_account(attempt: PaymentAttempt) -> bool:
     since, so that the return page may sign in the browser that started it (which alone can tell,
     from its own session, that this attempt made the account there).
 
-    The account must be the support or gift form's, made for this payment (its first attempt, started
-    within a day) and untouched: no password set, its address never proved (a sign-in code or
-    link and the set-password link each prove it), never signed out or changed everywhere, not
-    deleted, a reader's. An account that existed before the payment never qualifies.
+    The account must be the support or gift form's, made for this payment (its first attempt,
+    started within a day) and untouched: no password set, its address never proved (a sign-in
+    code or link and the set-password link each prove it), never signed out or changed
+    everywhere, not deleted, a reader's. An account that existed before the payment never qualifies.
     """
     user = attempt.user
     if attempt.status != AttemptStatus.SUCCEEDED:

@@ -165,10 +165,7 @@ def offline_payment_voided(user: User | None, payment: Payment) -> OutboxMessage
         or payment.status != PaymentStatus.VOIDED
     ):
         return None
-    receipted = select(Notice.id).where(
-        Notice.kind == NoticeKind.OFFLINE_RECEIPT, Notice.object_id == str(payment.id)
-    )
-    if db.session.scalar(receipted) is None:
+    if not _claimed(NoticeKind.OFFLINE_RECEIPT, str(payment.id)):
         return None
     return _send(user, NoticeKind.OFFLINE_VOIDED, str(payment.id), payment=payment,
                  **_receipt(user, payment))  # fmt: skip
